@@ -1,0 +1,108 @@
+// Package config reads Roster's settings once, from flags with ROSTER_*
+// environment equivalents, into one Config value. Nothing else reads the
+// environment.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is every setting of a Roster process.
+type Config struct {
+	Addr        string        // ROSTER_ADDR
+	DataDir     string        // ROSTER_DATA_DIR
+	DatabaseURL string        // ROSTER_DATABASE_URL; empty = SQLite in DataDir
+	BaseURL     string        // ROSTER_BASE_URL
+	SMTPURL     string        // ROSTER_SMTP_URL; empty = keep emails in the outbox
+	MailFrom    string        // ROSTER_MAIL_FROM
+	InviteTTL   time.Duration // ROSTER_INVITE_TTL
+	ResetTTL    time.Duration // ROSTER_RESET_TTL
+	SessionTTL  time.Duration // ROSTER_SESSION_TTL
+	LogLevel    string        // ROSTER_LOG_LEVEL
+	LogFormat   string        // ROSTER_LOG_FORMAT: text or json
+	// SecureCookies marks session cookies Secure; on by default when
+	// BaseURL is https.
+	SecureCookies bool
+}
+
+// Setting documents one configuration entry (for --help and the README).
+type Setting struct {
+	Flag, Env, Default, Help string
+}
+
+// Settings lists every setting in the order the README documents them.
+var Settings = []Setting{
+	{"addr", "ROSTER_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
+	{"data-dir", "ROSTER_DATA_DIR", "./data", "directory for the SQLite database"},
+	{"database-url", "ROSTER_DATABASE_URL", "", "postgres://… to use PostgreSQL; empty for SQLite in the data dir"},
+	{"base-url", "ROSTER_BASE_URL", "http://127.0.0.1:8080", "public URL of Roster, used in links in emails"},
+	{"smtp-url", "ROSTER_SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS when offered) or smtps://…; empty keeps emails in the outbox"},
+	{"mail-from", "ROSTER_MAIL_FROM", "Roster <roster@localhost>", "From address of emails"},
+	{"invite-ttl", "ROSTER_INVITE_TTL", "168h", "how long an invitation link stays valid"},
+	{"reset-ttl", "ROSTER_RESET_TTL", "1h", "how long a password-reset link stays valid"},
+	{"session-ttl", "ROSTER_SESSION_TTL", "12h", "how long an idle session stays signed in"},
+	{"log-level", "ROSTER_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "ROSTER_LOG_FORMAT", "text", "text or json"},
+}
+
+// Load parses args (after the subcommand) with the environment as
+// defaults. getenv is os.Getenv in production and a map in tests. Extra
+// flags of a subcommand can be added to the returned FlagSet via extra.
+func Load(name string, args []string, getenv func(string) string, extra func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	vals := map[string]*string{}
+	for _, s := range Settings {
+		def := s.Default
+		if v := getenv(s.Env); v != "" {
+			def = v
+		}
+		vals[s.Flag] = fs.String(s.Flag, def, s.Help+" ("+s.Env+")")
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fs, err
+	}
+	c := Config{
+		Addr: *vals["addr"], DataDir: *vals["data-dir"], DatabaseURL: *vals["database-url"],
+		BaseURL: strings.TrimRight(*vals["base-url"], "/"), SMTPURL: *vals["smtp-url"], MailFrom: *vals["mail-from"],
+		LogLevel: *vals["log-level"], LogFormat: *vals["log-format"],
+	}
+	var err error
+	for _, d := range []struct {
+		flag string
+		dst  *time.Duration
+	}{{"invite-ttl", &c.InviteTTL}, {"reset-ttl", &c.ResetTTL}, {"session-ttl", &c.SessionTTL}} {
+		if *d.dst, err = time.ParseDuration(*vals[d.flag]); err != nil || *d.dst <= 0 {
+			return c, fs, fmt.Errorf("--%s: %q is not a positive duration such as 1h or 168h", d.flag, *vals[d.flag])
+		}
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fs, fmt.Errorf("--base-url: %q must be an http or https URL", c.BaseURL)
+	}
+	c.SecureCookies = u.Scheme == "https"
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			return c, fs, fmt.Errorf("--smtp-url: must look like smtp://user:pass@host:port")
+		}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return c, fs, fmt.Errorf("--log-format: must be text or json")
+	}
+	return c, fs, nil
+}
+
+// FromEnv loads the configuration with no flags.
+func FromEnv() (Config, error) {
+	c, _, err := Load("roster", nil, os.Getenv, nil)
+	return c, err
+}

@@ -1,0 +1,437 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"roster/internal/mail"
+	"roster/internal/roster"
+)
+
+// MaxInvitesPerRequest bounds one bulk invitation.
+const MaxInvitesPerRequest = 1000
+
+// InviteInput is one (bulk) invitation request.
+type InviteInput struct {
+	Emails      []string
+	Role        string // role key; default agent
+	LicenseType string // optional
+	Integration string // the CRM integration the invitees first sign in with
+	// Send invites at once; false saves prepared users to invite later.
+	Send bool
+}
+
+// inviteTTL is the org's invitation lifetime, or the server default.
+func (s *Service) inviteTTL(o *roster.Org) time.Duration {
+	if o.InviteTTL > 0 {
+		return o.InviteTTL
+	}
+	return s.cfg.InviteTTL
+}
+
+// Invite creates one user per email: invited (with an emailed, single-use
+// link) when in.Send, else prepared. Needs invites.send. Bad or duplicate
+// emails are Invalid with one field error per address; more invitees than
+// free seats, or past the trial allowance, is LimitReached with
+// "available" in Extra. Nothing is created unless everything is.
+func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]roster.User, error) {
+	if err := p.Require(roster.PermInvitesSend); err != nil {
+		return nil, err
+	}
+	var v roster.Validation
+	emails := make([]string, 0, len(in.Emails))
+	seen := map[string]int{}
+	if len(in.Emails) == 0 {
+		v.Add("emails", "give at least one email address")
+	}
+	if len(in.Emails) > MaxInvitesPerRequest {
+		v.Add("emails", "at most %d addresses per request", MaxInvitesPerRequest)
+	}
+	for i, raw := range in.Emails {
+		field := fmt.Sprintf("emails[%d]", i)
+		e, err := roster.NormalizeEmail(raw)
+		if err != nil {
+			v.Add(field, "%q %s", strings.TrimSpace(raw), err)
+			continue
+		}
+		if j, dup := seen[e]; dup {
+			v.Add(field, "%s is listed twice (also emails[%d])", e, j)
+			continue
+		}
+		seen[e] = i
+		emails = append(emails, e)
+	}
+	if in.Role == "" {
+		in.Role = roster.RoleAgent
+	}
+	in.Integration = strings.TrimSpace(in.Integration)
+	if len(in.Integration) > 100 {
+		v.Add("integration", "must be at most 100 characters")
+	}
+	var created []roster.User
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		if err := tx.LockOrg(ctx, p.OrgID); err != nil {
+			return err
+		}
+		org, err := tx.Org(ctx, p.OrgID)
+		if err != nil {
+			return err
+		}
+		role, err := tx.RoleByKey(ctx, p.OrgID, in.Role)
+		if errors.Is(err, roster.ErrNotFound) {
+			v.Add("role", "no role %q in this org", in.Role)
+		} else if err != nil {
+			return err
+		}
+		var pool *roster.LicensePool
+		if in.LicenseType != "" {
+			pool, err = tx.LicensePool(ctx, p.OrgID, in.LicenseType)
+			if errors.Is(err, roster.ErrNotFound) {
+				v.Add("license_type", "no license type %q in this org", in.LicenseType)
+			} else if err != nil {
+				return err
+			}
+		}
+		existing, err := tx.UsersByEmails(ctx, p.OrgID, emails)
+		if err != nil {
+			return err
+		}
+		for _, u := range existing {
+			v.Add(fmt.Sprintf("emails[%d]", seen[u.Email]), "%s is already a user of this org (%s)", u.Email, u.Status)
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if in.Send {
+			if err := s.checkInviteLimits(org, pool, len(emails)); err != nil {
+				return err
+			}
+		}
+		now := s.clock()
+		for _, e := range emails {
+			u := &roster.User{ID: s.newID(), OrgID: p.OrgID, Email: e, Status: roster.StatusPrepared, RoleID: role.ID,
+				Role: role.Key, LicenseType: in.LicenseType, CreatedAt: now, UpdatedAt: now}
+			if in.Send {
+				u.Status = roster.StatusInvited
+			}
+			if err := tx.CreateUser(ctx, p.OrgID, u); err != nil {
+				return err
+			}
+			if in.Send {
+				if err := s.issueInvitation(ctx, tx, p, org, u, in.Integration); err != nil {
+					return err
+				}
+			} else if err := s.audit(ctx, tx, p, "user.prepared", "user", u.ID, u.Email, nil, userSnapshot(u)); err != nil {
+				return err
+			}
+			created = append(created, *u)
+		}
+		if in.Send {
+			return tx.AddInvitationsSent(ctx, p.OrgID, len(emails))
+		}
+		return nil
+	})
+	return created, err
+}
+
+// checkInviteLimits refuses n new invitations that would oversell pool or
+// pass the trial allowance. Call it under the org lock.
+func (s *Service) checkInviteLimits(org *roster.Org, pool *roster.LicensePool, n int) error {
+	if org.Plan == roster.PlanTrial && org.InvitationsSent+n > roster.TrialInvitationLimit {
+		left := max(roster.TrialInvitationLimit-org.InvitationsSent, 0)
+		return &roster.Error{Kind: roster.KindLimitReached,
+			Message: fmt.Sprintf("trial organisations may send %d invitations in all, cancelled ones included; %d left, %d requested",
+				roster.TrialInvitationLimit, left, n),
+			Extra: map[string]any{"remaining_invitations": left, "requested": n}}
+	}
+	if pool != nil && pool.Available < n {
+		return seatsError(pool, n)
+	}
+	return nil
+}
+
+func seatsError(pool *roster.LicensePool, n int) error {
+	return &roster.Error{Kind: roster.KindLimitReached,
+		Message: fmt.Sprintf("not enough %s licenses: %d available, %d requested; contact your account manager to add licenses",
+			pool.Name, pool.Available, n),
+		Extra: map[string]any{"license_type": pool.Type, "available": pool.Available, "requested": n}}
+}
+
+// issueInvitation creates a pending invitation for u, queues its email and
+// audits it, all in tx.
+func (s *Service) issueInvitation(ctx context.Context, tx Tx, p *Principal, org *roster.Org, u *roster.User, integration string) error {
+	token, hash, err := s.newToken(prefixInvite)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	inv := &roster.Invitation{ID: s.newID(), UserID: u.ID, Email: u.Email, Role: u.Role, LicenseType: u.LicenseType,
+		Integration: integration, InviterID: p.UserID, Status: roster.InvitePending, CreatedAt: now,
+		ExpiresAt: now.Add(s.inviteTTL(org)), TokenHash: hash}
+	if err := tx.CreateInvitation(ctx, p.OrgID, inv); err != nil {
+		return err
+	}
+	link := s.link("/invite/accept", token)
+	inviter := p.Label()
+	if p.Operator {
+		inviter = "Your administrator"
+	}
+	msg, err := mail.Invitation(org.Name, inviter, integration, link, inv.ExpiresAt)
+	if err != nil {
+		return err
+	}
+	if err := s.enqueue(ctx, tx, p.OrgID, u.Email, msg, link); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, p, "user.invited", "user", u.ID, u.Email, nil,
+		map[string]any{"user": userSnapshot(u), "invitation_id": inv.ID, "expires_at": inv.ExpiresAt, "integration": integration})
+}
+
+// enqueue writes an email to the outbox in tx.
+func (s *Service) enqueue(ctx context.Context, tx Tx, orgID, to string, m mail.Message, link string) error {
+	return tx.EnqueueEmail(ctx, orgID, &roster.Email{ID: s.newID(), To: to, Subject: m.Subject, Text: m.Text,
+		HTML: m.HTML, Link: link, CreatedAt: s.clock()})
+}
+
+// SendInvites invites prepared users (seed 003's "Send invitations"). All
+// or nothing: a user who is not prepared is a Conflict, too few seats
+// LimitReached.
+func (s *Service) SendInvites(ctx context.Context, p *Principal, userIDs []string, integration string) ([]roster.User, error) {
+	if err := p.Require(roster.PermInvitesSend); err != nil {
+		return nil, err
+	}
+	var out []roster.User
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		if err := tx.LockOrg(ctx, p.OrgID); err != nil {
+			return err
+		}
+		org, err := tx.Org(ctx, p.OrgID)
+		if err != nil {
+			return err
+		}
+		need := map[string]int{}
+		users := make([]*roster.User, 0, len(userIDs))
+		for _, id := range userIDs {
+			u, err := tx.User(ctx, p.OrgID, id)
+			if err != nil {
+				return err
+			}
+			if u.Status != roster.StatusPrepared {
+				return roster.Errorf(roster.KindConflict, "%s is %s, not prepared", u.Email, u.Status)
+			}
+			need[u.LicenseType]++
+			users = append(users, u)
+		}
+		if err := s.checkInviteLimits(org, nil, len(users)); err != nil {
+			return err
+		}
+		for typ, n := range need {
+			if typ == "" {
+				continue
+			}
+			pool, err := tx.LicensePool(ctx, p.OrgID, typ)
+			if err != nil {
+				return err
+			}
+			if pool.Available < n {
+				return seatsError(pool, n)
+			}
+		}
+		for _, u := range users {
+			u.Status, u.UpdatedAt = roster.StatusInvited, s.clock()
+			if err := tx.UpdateUser(ctx, p.OrgID, u); err != nil {
+				return err
+			}
+			if err := s.issueInvitation(ctx, tx, p, org, u, integration); err != nil {
+				return err
+			}
+			out = append(out, *u)
+		}
+		return tx.AddInvitationsSent(ctx, p.OrgID, len(users))
+	})
+	return out, err
+}
+
+// Invitations lists the org's pending invitations with when each expires.
+// Needs users.read.
+func (s *Service) Invitations(ctx context.Context, p *Principal) ([]roster.Invitation, error) {
+	if err := p.Require(roster.PermUsersRead); err != nil {
+		return nil, err
+	}
+	return s.store.Read().PendingInvitations(ctx, p.OrgID)
+}
+
+// pendingInvitation loads an invitation of the org that is still pending.
+func pendingInvitation(ctx context.Context, tx Tx, orgID, id string) (*roster.Invitation, error) {
+	inv, err := tx.Invitation(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	if inv.Status != roster.InvitePending {
+		return nil, roster.Errorf(roster.KindConflict, "the invitation is %s", inv.Status)
+	}
+	return inv, nil
+}
+
+// ResendInvitation issues a fresh token and expiry for a pending
+// invitation, even an expired one, and voids the old link. Needs
+// invites.send. Resends do not count against the trial allowance: they
+// invite nobody new.
+func (s *Service) ResendInvitation(ctx context.Context, p *Principal, invitationID string) (*roster.Invitation, error) {
+	if err := p.Require(roster.PermInvitesSend); err != nil {
+		return nil, err
+	}
+	var out *roster.Invitation
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		if err := tx.LockOrg(ctx, p.OrgID); err != nil {
+			return err
+		}
+		old, err := pendingInvitation(ctx, tx, p.OrgID, invitationID)
+		if err != nil {
+			return err
+		}
+		org, err := tx.Org(ctx, p.OrgID)
+		if err != nil {
+			return err
+		}
+		u, err := tx.User(ctx, p.OrgID, old.UserID)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetInvitationStatus(ctx, p.OrgID, old.ID, roster.InvitePending, roster.InviteReplaced); err != nil {
+			return err
+		}
+		if err := s.issueInvitation(ctx, tx, p, org, u, old.Integration); err != nil {
+			return err
+		}
+		if out, err = tx.PendingInvitationForUser(ctx, p.OrgID, u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p, "invitation.resent", "user", u.ID, u.Email,
+			map[string]any{"invitation_id": old.ID, "expires_at": old.ExpiresAt},
+			map[string]any{"invitation_id": out.ID, "expires_at": out.ExpiresAt})
+	})
+	return out, err
+}
+
+// CancelInvitation cancels a pending invitation: the invited user is
+// removed and their seat freed. It still counts against a trial's
+// allowance. Needs invites.send.
+func (s *Service) CancelInvitation(ctx context.Context, p *Principal, invitationID string) error {
+	if err := p.Require(roster.PermInvitesSend); err != nil {
+		return err
+	}
+	return s.store.Tx(ctx, func(tx Tx) error {
+		if err := tx.LockOrg(ctx, p.OrgID); err != nil {
+			return err
+		}
+		inv, err := pendingInvitation(ctx, tx, p.OrgID, invitationID)
+		if err != nil {
+			return err
+		}
+		return s.cancelInvitation(ctx, tx, p, inv)
+	})
+}
+
+func (s *Service) cancelInvitation(ctx context.Context, tx Tx, p *Principal, inv *roster.Invitation) error {
+	if err := tx.SetInvitationStatus(ctx, p.OrgID, inv.ID, roster.InvitePending, roster.InviteCancelled); err != nil {
+		return err
+	}
+	u, err := tx.User(ctx, p.OrgID, inv.UserID)
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteUser(ctx, p.OrgID, u.ID); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, p, "invitation.cancelled", "user", u.ID, u.Email,
+		map[string]any{"user": userSnapshot(u), "invitation_id": inv.ID}, nil)
+}
+
+// AcceptInput completes an invitation.
+type AcceptInput struct {
+	Token, FirstName, LastName, Password string
+	IP                                   string
+}
+
+// AcceptInvitation activates the invited user with their name and
+// password. An unknown, expired, cancelled, replaced or used token is Gone;
+// bad names or password Invalid.
+func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (*roster.User, error) {
+	inv, err := s.store.Read().InvitationByTokenHash(ctx, hashToken(in.Token))
+	if err != nil {
+		if errors.Is(err, roster.ErrNotFound) {
+			return nil, roster.Errorf(roster.KindGone, "this invitation link is not valid; ask your admin to send a new invitation")
+		}
+		return nil, err
+	}
+	if err := invitationUsable(inv, s.clock()); err != nil {
+		return nil, err
+	}
+	in.FirstName, in.LastName = strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName)
+	var v roster.Validation
+	if in.FirstName == "" {
+		v.Add("first_name", "is required")
+	}
+	if in.LastName == "" {
+		v.Add("last_name", "is required")
+	}
+	v.Check("first_name", roster.ValidateName(in.FirstName))
+	v.Check("last_name", roster.ValidateName(in.LastName))
+	v.Check("password", roster.ValidatePassword(in.Password, inv.Email))
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.hash(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	var out *roster.User
+	err = s.store.Tx(ctx, func(tx Tx) error {
+		// Read again under the write lock: of two concurrent accepts only
+		// the first finds the invitation pending.
+		inv, err := tx.Invitation(ctx, inv.OrgID, inv.ID)
+		if err != nil {
+			return err
+		}
+		if err := invitationUsable(inv, s.clock()); err != nil {
+			return err
+		}
+		u, err := tx.User(ctx, inv.OrgID, inv.UserID)
+		if err != nil {
+			return err
+		}
+		before := userSnapshot(u)
+		u.Status, u.FirstName, u.LastName, u.PasswordHash, u.UpdatedAt = roster.StatusActive, in.FirstName, in.LastName, hash, s.clock()
+		if err := tx.UpdateUser(ctx, inv.OrgID, u); err != nil {
+			return err
+		}
+		if err := tx.SetInvitationStatus(ctx, inv.OrgID, inv.ID, roster.InvitePending, roster.InviteAccepted); err != nil {
+			return err
+		}
+		out = u
+		self := &Principal{OrgID: inv.OrgID, UserID: u.ID, Email: u.Email, IP: in.IP}
+		return s.audit(ctx, tx, self, "user.activated", "user", u.ID, u.Email, before, userSnapshot(u))
+	})
+	return out, err
+}
+
+// invitationUsable returns Gone, with the reason, unless inv can be accepted.
+func invitationUsable(inv *roster.Invitation, now time.Time) error {
+	switch inv.Status {
+	case roster.InvitePending:
+		if inv.Expired(now) {
+			return roster.Errorf(roster.KindGone, "this invitation expired on %s; ask your admin to resend it", inv.ExpiresAt.Format(time.RFC1123))
+		}
+		return nil
+	case roster.InviteAccepted:
+		return roster.Errorf(roster.KindGone, "this invitation has already been used; sign in or reset your password")
+	case roster.InviteCancelled:
+		return roster.Errorf(roster.KindGone, "this invitation was cancelled; ask your admin to invite you again")
+	default:
+		return roster.Errorf(roster.KindGone, "a newer invitation replaced this one; use the link in the latest email")
+	}
+}

@@ -1,0 +1,208 @@
+// Package service holds Roster's use cases: authorization, tenant scope,
+// transactions, audit events and queued emails. It knows nothing of HTTP or
+// SQL: it speaks to storage through the Tx interface it declares, and gets
+// time, randomness and configuration injected.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"roster/internal/roster"
+)
+
+// Tx is the storage the service needs, inside or outside a transaction.
+// Methods return roster.ErrNotFound for missing rows and a Conflict *Error
+// for unique violations.
+type Tx interface {
+	LockOrg(ctx context.Context, orgID string) error
+
+	CreateOrg(ctx context.Context, o *roster.Org) error
+	Org(ctx context.Context, orgID string) (*roster.Org, error)
+	OrgBySlug(ctx context.Context, slug string) (*roster.Org, error)
+	AddInvitationsSent(ctx context.Context, orgID string, n int) error
+
+	CreateRole(ctx context.Context, orgID string, r *roster.Role, now time.Time) error
+	Roles(ctx context.Context, orgID string) ([]roster.Role, error)
+	Role(ctx context.Context, orgID, roleID string) (*roster.Role, error)
+	RoleByKey(ctx context.Context, orgID, key string) (*roster.Role, error)
+
+	SetLicensePool(ctx context.Context, orgID, typ, name string, purchased int, now time.Time) error
+	LicensePools(ctx context.Context, orgID string) ([]roster.LicensePool, error)
+	LicensePool(ctx context.Context, orgID, typ string) (*roster.LicensePool, error)
+	CountSeatsUsed(ctx context.Context, orgID, licenseType string) (int, error)
+
+	CreateUser(ctx context.Context, orgID string, u *roster.User) error
+	UpdateUser(ctx context.Context, orgID string, u *roster.User) error
+	DeleteUser(ctx context.Context, orgID, userID string) error
+	User(ctx context.Context, orgID, userID string) (*roster.User, error)
+	UserByEmail(ctx context.Context, orgID, email string) (*roster.User, error)
+	UsersByEmails(ctx context.Context, orgID string, emails []string) ([]roster.User, error)
+	UsersWithEmailAnyOrg(ctx context.Context, email string) ([]roster.User, error)
+	ListUsers(ctx context.Context, orgID string, f roster.UserFilter) (roster.Page[roster.User], error)
+	CountActiveWithRoles(ctx context.Context, orgID string, roleIDs []string, exceptID string) (int, error)
+	CountUsersByStatus(ctx context.Context, orgID string) (map[roster.Status]int, error)
+
+	CreateInvitation(ctx context.Context, orgID string, inv *roster.Invitation) error
+	Invitation(ctx context.Context, orgID, id string) (*roster.Invitation, error)
+	PendingInvitationForUser(ctx context.Context, orgID, userID string) (*roster.Invitation, error)
+	InvitationByTokenHash(ctx context.Context, hash []byte) (*roster.Invitation, error)
+	PendingInvitations(ctx context.Context, orgID string) ([]roster.Invitation, error)
+	SetInvitationStatus(ctx context.Context, orgID, id string, from, to roster.InvitationStatus) error
+
+	CreateSession(ctx context.Context, orgID, id, userID string, hash []byte, ip string, now, expires time.Time) error
+	SessionByTokenHash(ctx context.Context, hash []byte) (*roster.Session, error)
+	TouchSession(ctx context.Context, orgID, id string, now, expires time.Time) error
+	DeleteSession(ctx context.Context, orgID, id string) error
+	DeleteOtherSessions(ctx context.Context, orgID, userID, keepID string) error
+	RevokeUserCredentials(ctx context.Context, orgID, userID string, now time.Time) (sessions, tokens int64, err error)
+	CreateAPIToken(ctx context.Context, orgID, id, userID, name string, hash []byte, now time.Time) error
+	APITokenByHash(ctx context.Context, hash []byte) (*roster.APIToken, error)
+	TouchAPIToken(ctx context.Context, orgID, id string, now time.Time) error
+	CreatePasswordReset(ctx context.Context, orgID, id, userID string, hash []byte, now, expires time.Time) error
+	PasswordResetByHash(ctx context.Context, hash []byte) (*roster.PasswordReset, error)
+	UsePasswordReset(ctx context.Context, orgID, id string, now time.Time) error
+	RecordLoginFailure(ctx context.Context, email string, now time.Time) error
+	CountLoginFailures(ctx context.Context, email string, since time.Time) (int, error)
+	ClearLoginFailures(ctx context.Context, email string) error
+
+	InsertAudit(ctx context.Context, orgID string, e *roster.AuditEvent) error
+	AuditEvents(ctx context.Context, orgID string, f roster.AuditFilter) (roster.Page[roster.AuditEvent], error)
+
+	EnqueueEmail(ctx context.Context, orgID string, e *roster.Email) error
+	Emails(ctx context.Context, orgID string, limit int) ([]roster.Email, error)
+}
+
+// Store opens read views and write transactions.
+type Store interface {
+	// Read returns a view for queries outside any transaction.
+	Read() Tx
+	// Tx runs fn in one write transaction: all of fn's writes, audit
+	// events and outbox rows commit together or not at all.
+	Tx(ctx context.Context, fn func(Tx) error) error
+}
+
+// Config is what the service needs to know of the deployment.
+type Config struct {
+	BaseURL    string        // where links in emails point, without a trailing slash
+	InviteTTL  time.Duration // default invitation lifetime
+	ResetTTL   time.Duration // password-reset link lifetime
+	SessionTTL time.Duration // idle lifetime of a signed-in session
+	// LoginFailureLimit failures for one email within LoginFailureWindow
+	// lock further attempts until the window has passed.
+	LoginFailureLimit  int
+	LoginFailureWindow time.Duration
+	Argon              ArgonParams
+}
+
+// Service carries out Roster's use cases.
+type Service struct {
+	store  Store
+	cfg    Config
+	now    func() time.Time
+	rand   io.Reader
+	log    *slog.Logger
+	hasher *hasher
+}
+
+// Deps are the service's injected side effects. Zero fields get the real
+// thing (wall clock, crypto/rand, the default logger).
+type Deps struct {
+	Store  Store
+	Config Config
+	Now    func() time.Time
+	Rand   io.Reader
+	Logger *slog.Logger
+}
+
+// New returns a Service.
+func New(d Deps) *Service {
+	s := &Service{store: d.Store, cfg: d.Config, now: d.Now, rand: d.Rand, log: d.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.cfg.InviteTTL <= 0 {
+		s.cfg.InviteTTL = 7 * 24 * time.Hour
+	}
+	if s.cfg.ResetTTL <= 0 {
+		s.cfg.ResetTTL = time.Hour
+	}
+	if s.cfg.SessionTTL <= 0 {
+		s.cfg.SessionTTL = 12 * time.Hour
+	}
+	if s.cfg.LoginFailureLimit <= 0 {
+		s.cfg.LoginFailureLimit = 10
+	}
+	if s.cfg.LoginFailureWindow <= 0 {
+		s.cfg.LoginFailureWindow = 15 * time.Minute
+	}
+	s.hasher = newHasher(s.cfg.Argon, s.rand)
+	return s
+}
+
+// clock returns the current time at microsecond precision, as stored.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// newID returns a time-ordered unique ID.
+func (s *Service) newID() string {
+	id, err := uuid.NewV7FromReader(s.rand)
+	if err != nil {
+		// Only a failing random source can get here; fall back to the
+		// process-wide generator rather than hand out a bad ID.
+		id = uuid.Must(uuid.NewV7())
+	}
+	return id.String()
+}
+
+// newToken returns a random 256-bit token with a prefix naming its kind,
+// and the hash under which it is stored.
+func (s *Service) newToken(prefix string) (token string, hash []byte, err error) {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return "", nil, err
+	}
+	token = prefix + base64.RawURLEncoding.EncodeToString(b)
+	return token, hashToken(token), nil
+}
+
+// hashToken is how tokens are stored and looked up: a 256-bit random token
+// needs no slow hash, only one that cannot be reversed.
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// Token prefixes make a leaked token recognisable to secret scanners.
+const (
+	prefixAPI     = "rst_"
+	prefixSession = "rss_"
+	prefixInvite  = "rsi_"
+	prefixReset   = "rsr_"
+)
+
+// audit writes an audit event in tx.
+func (s *Service) audit(ctx context.Context, tx Tx, p *Principal, action, targetType, targetID, targetLabel string, before, after any) error {
+	e := &roster.AuditEvent{
+		ID: s.newID(), Action: action, TargetType: targetType, TargetID: targetID, TargetLabel: targetLabel,
+		Before: before, After: after, CreatedAt: s.clock(),
+	}
+	orgID := ""
+	if p != nil {
+		orgID = p.OrgID
+		e.ActorID, e.ActorLabel, e.IP = p.UserID, p.Label(), p.IP
+	}
+	return tx.InsertAudit(ctx, orgID, e)
+}

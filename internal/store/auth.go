@@ -1,0 +1,231 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"roster/internal/roster"
+)
+
+// CreateInvitation inserts an invitation.
+func (c *Conn) CreateInvitation(ctx context.Context, orgID string, inv *roster.Invitation) error {
+	_, err := c.exec(ctx, `INSERT INTO invitations (id, org_id, user_id, email, role_key, license_type, integration,
+			inviter_id, status, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		inv.ID, orgID, inv.UserID, inv.Email, inv.Role, inv.LicenseType, inv.Integration, inv.InviterID,
+		string(inv.Status), inv.TokenHash, us(inv.CreatedAt), us(inv.ExpiresAt))
+	return err
+}
+
+const invCols = `id, org_id, COALESCE(user_id, ''), email, role_key, license_type, integration, inviter_id, status, token_hash, created_at, expires_at`
+
+func scanInvitation(s interface{ Scan(...any) error }) (*roster.Invitation, error) {
+	var i roster.Invitation
+	var created, expires int64
+	if err := s.Scan(&i.ID, &i.OrgID, &i.UserID, &i.Email, &i.Role, &i.LicenseType, &i.Integration, &i.InviterID,
+		&i.Status, &i.TokenHash, &created, &expires); err != nil {
+		return nil, err
+	}
+	i.CreatedAt, i.ExpiresAt = fromUS(created), fromUS(expires)
+	return &i, nil
+}
+
+// Invitation returns one invitation of the org, or ErrNotFound.
+func (c *Conn) Invitation(ctx context.Context, orgID, id string) (*roster.Invitation, error) {
+	i, err := scanInvitation(c.row(ctx, `SELECT `+invCols+` FROM invitations WHERE org_id = ? AND id = ?`, orgID, id))
+	return i, c.dialect.mapError(err)
+}
+
+// PendingInvitationForUser returns the user's pending invitation, or ErrNotFound.
+func (c *Conn) PendingInvitationForUser(ctx context.Context, orgID, userID string) (*roster.Invitation, error) {
+	i, err := scanInvitation(c.row(ctx, `SELECT `+invCols+` FROM invitations WHERE org_id = ? AND user_id = ? AND status = 'pending'`, orgID, userID))
+	return i, c.dialect.mapError(err)
+}
+
+// InvitationByTokenHash finds an invitation by its token's hash in any org;
+// the token is what identifies the org. Unknown is ErrNotFound.
+func (c *Conn) InvitationByTokenHash(ctx context.Context, hash []byte) (*roster.Invitation, error) {
+	i, err := scanInvitation(c.row(ctx, `SELECT `+invCols+` FROM invitations WHERE token_hash = ?`, hash))
+	return i, c.dialect.mapError(err)
+}
+
+// PendingInvitations returns the org's pending invitations, oldest first.
+func (c *Conn) PendingInvitations(ctx context.Context, orgID string) ([]roster.Invitation, error) {
+	rows, err := c.query(ctx, `SELECT `+invCols+` FROM invitations WHERE org_id = ? AND status = 'pending' ORDER BY created_at, id`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []roster.Invitation{}
+	for rows.Next() {
+		i, err := scanInvitation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *i)
+	}
+	return out, c.dialect.mapError(rows.Err())
+}
+
+// SetInvitationStatus moves an invitation from one status to another; if it
+// is no longer in from, that is a Conflict (someone else got there first).
+func (c *Conn) SetInvitationStatus(ctx context.Context, orgID, id string, from, to roster.InvitationStatus) error {
+	err := c.execOne(ctx, `UPDATE invitations SET status = ? WHERE org_id = ? AND id = ? AND status = ?`, string(to), orgID, id, string(from))
+	if err == errNotFound {
+		return roster.Errorf(roster.KindConflict, "the invitation is no longer %s", from)
+	}
+	return err
+}
+
+// CreateSession stores a session under its token's hash.
+func (c *Conn) CreateSession(ctx context.Context, orgID, id, userID string, hash []byte, ip string, now, expires time.Time) error {
+	_, err := c.exec(ctx, `INSERT INTO sessions (id, org_id, user_id, token_hash, ip, created_at, expires_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, orgID, userID, hash, ip, us(now), us(expires), us(now))
+	return err
+}
+
+// SessionByTokenHash finds a session by its token's hash (the token
+// identifies the org), or ErrNotFound.
+func (c *Conn) SessionByTokenHash(ctx context.Context, hash []byte) (*roster.Session, error) {
+	var s roster.Session
+	var exp, seen int64
+	err := c.row(ctx, `SELECT id, org_id, user_id, expires_at, last_seen_at FROM sessions WHERE token_hash = ?`, hash).
+		Scan(&s.ID, &s.OrgID, &s.UserID, &exp, &seen)
+	if err != nil {
+		return nil, c.dialect.mapError(err)
+	}
+	s.ExpiresAt, s.LastSeenAt = fromUS(exp), fromUS(seen)
+	return &s, nil
+}
+
+// TouchSession slides a session's expiry.
+func (c *Conn) TouchSession(ctx context.Context, orgID, id string, now, expires time.Time) error {
+	_, err := c.exec(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE org_id = ? AND id = ?`, us(now), us(expires), orgID, id)
+	return err
+}
+
+// DeleteSession ends one session.
+func (c *Conn) DeleteSession(ctx context.Context, orgID, id string) error {
+	_, err := c.exec(ctx, `DELETE FROM sessions WHERE org_id = ? AND id = ?`, orgID, id)
+	return err
+}
+
+// RevokeUserCredentials deletes every session and API token of the user and
+// voids their unused password-reset links, returning how many sessions and
+// tokens went.
+func (c *Conn) RevokeUserCredentials(ctx context.Context, orgID, userID string, now time.Time) (sessions, tokens int64, err error) {
+	res, err := c.exec(ctx, `DELETE FROM sessions WHERE org_id = ? AND user_id = ?`, orgID, userID)
+	if err != nil {
+		return 0, 0, err
+	}
+	sessions, _ = res.RowsAffected()
+	res, err = c.exec(ctx, `DELETE FROM api_tokens WHERE org_id = ? AND user_id = ?`, orgID, userID)
+	if err != nil {
+		return 0, 0, err
+	}
+	tokens, _ = res.RowsAffected()
+	_, err = c.exec(ctx, `UPDATE password_resets SET used_at = ? WHERE org_id = ? AND user_id = ? AND used_at IS NULL`, us(now), orgID, userID)
+	return sessions, tokens, err
+}
+
+// DeleteOtherSessions ends every session of the user except keepID.
+func (c *Conn) DeleteOtherSessions(ctx context.Context, orgID, userID, keepID string) error {
+	_, err := c.exec(ctx, `DELETE FROM sessions WHERE org_id = ? AND user_id = ? AND id <> ?`, orgID, userID, keepID)
+	return err
+}
+
+// CreateAPIToken stores an API token under its hash.
+func (c *Conn) CreateAPIToken(ctx context.Context, orgID, id, userID, name string, hash []byte, now time.Time) error {
+	_, err := c.exec(ctx, `INSERT INTO api_tokens (id, org_id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, orgID, userID, name, hash, us(now))
+	return err
+}
+
+// APITokenByHash finds an API token by its hash (it identifies the org), or ErrNotFound.
+func (c *Conn) APITokenByHash(ctx context.Context, hash []byte) (*roster.APIToken, error) {
+	var t roster.APIToken
+	var created int64
+	var last sql.NullInt64
+	err := c.row(ctx, `SELECT id, org_id, user_id, name, created_at, last_used_at FROM api_tokens WHERE token_hash = ?`, hash).
+		Scan(&t.ID, &t.OrgID, &t.UserID, &t.Name, &created, &last)
+	if err != nil {
+		return nil, c.dialect.mapError(err)
+	}
+	t.CreatedAt, t.LastUsedAt = fromUS(created), nullUS(last)
+	return &t, nil
+}
+
+// TouchAPIToken records when a token was last used.
+func (c *Conn) TouchAPIToken(ctx context.Context, orgID, id string, now time.Time) error {
+	_, err := c.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE org_id = ? AND id = ?`, us(now), orgID, id)
+	return err
+}
+
+// CreatePasswordReset stores a reset link under its token's hash.
+func (c *Conn) CreatePasswordReset(ctx context.Context, orgID, id, userID string, hash []byte, now, expires time.Time) error {
+	_, err := c.exec(ctx, `INSERT INTO password_resets (id, org_id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, orgID, userID, hash, us(now), us(expires))
+	return err
+}
+
+// PasswordResetByHash finds a reset link by its token's hash, or ErrNotFound.
+func (c *Conn) PasswordResetByHash(ctx context.Context, hash []byte) (*roster.PasswordReset, error) {
+	var p roster.PasswordReset
+	var exp int64
+	var used sql.NullInt64
+	err := c.row(ctx, `SELECT id, org_id, user_id, expires_at, used_at FROM password_resets WHERE token_hash = ?`, hash).
+		Scan(&p.ID, &p.OrgID, &p.UserID, &exp, &used)
+	if err != nil {
+		return nil, c.dialect.mapError(err)
+	}
+	p.ExpiresAt, p.UsedAt = fromUS(exp), nullUS(used)
+	return &p, nil
+}
+
+// UsePasswordReset marks a reset link used; a link already used is a Conflict,
+// so that of two concurrent uses only one wins.
+func (c *Conn) UsePasswordReset(ctx context.Context, orgID, id string, now time.Time) error {
+	err := c.execOne(ctx, `UPDATE password_resets SET used_at = ? WHERE org_id = ? AND id = ? AND used_at IS NULL`, us(now), orgID, id)
+	if err == errNotFound {
+		return roster.Errorf(roster.KindGone, "this link has already been used")
+	}
+	return err
+}
+
+// RecordLoginFailure notes a failed sign-in for email, for rate limiting
+// that every instance sharing the database sees.
+func (c *Conn) RecordLoginFailure(ctx context.Context, email string, now time.Time) error {
+	_, err := c.exec(ctx, `INSERT INTO login_failures (email, at) VALUES (?, ?)`, email, us(now))
+	return err
+}
+
+// CountLoginFailures counts failed sign-ins for email since a time.
+func (c *Conn) CountLoginFailures(ctx context.Context, email string, since time.Time) (int, error) {
+	var n int
+	err := c.row(ctx, `SELECT COUNT(*) FROM login_failures WHERE email = ? AND at >= ?`, email, us(since)).Scan(&n)
+	return n, c.dialect.mapError(err)
+}
+
+// ClearLoginFailures forgets failures for email (after a good sign-in).
+func (c *Conn) ClearLoginFailures(ctx context.Context, email string) error {
+	_, err := c.exec(ctx, `DELETE FROM login_failures WHERE email = ?`, email)
+	return err
+}
+
+// Sweep deletes expired sessions, old login failures and spent reset links
+// older than before.
+func (c *Conn) Sweep(ctx context.Context, now, before time.Time) error {
+	for _, q := range []struct {
+		sql string
+		arg int64
+	}{
+		{`DELETE FROM sessions WHERE expires_at < ?`, us(now)},
+		{`DELETE FROM login_failures WHERE at < ?`, us(before)},
+		{`DELETE FROM password_resets WHERE expires_at < ?`, us(before)},
+	} {
+		if _, err := c.exec(ctx, q.sql, q.arg); err != nil {
+			return err
+		}
+	}
+	return nil
+}

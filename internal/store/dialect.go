@@ -1,0 +1,90 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"roster/internal/roster"
+)
+
+// dialect is everything that differs between SQLite and PostgreSQL.
+type dialect interface {
+	name() string
+	rebind(query string) string
+	forUpdate() string
+	mapError(err error) error
+}
+
+var errNotFound = roster.ErrNotFound
+
+// errUnique is what a unique-constraint violation becomes in both dialects.
+var errUnique = &roster.Error{Kind: roster.KindConflict, Message: "already exists"}
+
+type sqlite struct{}
+
+func (sqlite) name() string           { return "sqlite" }
+func (sqlite) rebind(q string) string { return q }
+func (sqlite) forUpdate() string      { return "" }
+
+func (sqlite) mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return errNotFound
+	}
+	var se *msqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return errUnique
+		}
+	}
+	return err
+}
+
+type postgres struct{}
+
+func (postgres) name() string      { return "postgres" }
+func (postgres) forUpdate() string { return " FOR UPDATE" }
+
+// rebind turns ? placeholders into $1, $2, … Queries in this package never
+// put a ? inside a string literal.
+func (postgres) rebind(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+func (postgres) mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return errNotFound
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return errUnique
+	}
+	return err
+}

@@ -1,0 +1,18 @@
+package store
+
+import (
+	"context"
+
+	"roster/internal/service"
+)
+
+// ServiceStore adapts a DB to the storage interface the service declares.
+type ServiceStore struct{ DB *DB }
+
+// Read returns a view for queries outside a transaction.
+func (s ServiceStore) Read() service.Tx { return s.DB.Reader() }
+
+// Tx runs fn in one write transaction.
+func (s ServiceStore) Tx(ctx context.Context, fn func(service.Tx) error) error {
+	return s.DB.Tx(ctx, func(c *Conn) error { return fn(c) })
+}

@@ -1,0 +1,195 @@
+// Package store keeps Roster's data in SQLite or PostgreSQL. Both dialects
+// share every query (written with ? placeholders and rebound for
+// PostgreSQL), differ only in what dialect.go lists, and pass one
+// conformance suite (storetest). Every method that reads or writes tenant
+// data takes the org ID first and filters on it.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// DB is an open Roster database.
+type DB struct {
+	db      *sql.DB
+	dialect dialect
+	// writeMu serialises write transactions inside one process on SQLite,
+	// where the database allows one writer at a time anyway; waiting on a
+	// mutex is cheaper and fairer than spinning on SQLITE_BUSY. Other
+	// processes (the CLI next to a server) are covered by busy_timeout.
+	writeMu *sync.Mutex
+}
+
+// Open opens the database named by url: empty means SQLite in dataDir,
+// "postgres://" or "postgresql://" means PostgreSQL, "sqlite:PATH" or
+// "file:PATH" a given SQLite file. It does not migrate.
+func Open(ctx context.Context, url, dataDir string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		db, err := sql.Open("pgx", url)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(20)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("connect to postgres: %w", err)
+		}
+		return &DB{db: db, dialect: postgres{}}, nil
+	default:
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
+		if url == "" {
+			if err := os.MkdirAll(dataDir, 0o750); err != nil {
+				return nil, fmt.Errorf("create data dir: %w", err)
+			}
+			path = filepath.Join(dataDir, "roster.db")
+		}
+		dsn := "file:" + path + "?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(8)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		return &DB{db: db, dialect: sqlite{}, writeMu: &sync.Mutex{}}, nil
+	}
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Dialect names the database in use: "sqlite" or "postgres".
+func (d *DB) Dialect() string { return d.dialect.name() }
+
+// Ping reports whether the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
+
+// SQL exposes the connection pool to tests and benchmarks that inspect rows
+// directly.
+func (d *DB) SQL() *sql.DB { return d.db }
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs queries through one querier in one dialect. Both the read-only
+// DB view and transactions are a conn, so every query is written once.
+type conn struct {
+	q       querier
+	dialect dialect
+	inTx    bool
+}
+
+func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := c.q.ExecContext(ctx, c.dialect.rebind(query), args...)
+	return res, c.dialect.mapError(err)
+}
+
+func (c *conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := c.q.QueryContext(ctx, c.dialect.rebind(query), args...)
+	return rows, c.dialect.mapError(err)
+}
+
+func (c *conn) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.dialect.rebind(query), args...)
+}
+
+// execOne runs a statement that must change exactly one row; zero rows is
+// ErrNotFound.
+func (c *conn) execOne(ctx context.Context, query string, args ...any) error {
+	res, err := c.exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errNotFound
+	}
+	return nil
+}
+
+// Reader answers queries outside a transaction.
+func (d *DB) Reader() *Conn { return &Conn{conn{q: d.db, dialect: d.dialect}} }
+
+// Conn is a read view or a transaction; its methods are in the other files
+// of this package.
+type Conn struct{ conn }
+
+// Tx runs fn in one write transaction, committing when fn returns nil and
+// rolling back otherwise. On PostgreSQL callers that check a limit call
+// LockOrg first so that concurrent writers of one org take turns.
+func (d *DB) Tx(ctx context.Context, fn func(*Conn) error) error {
+	if d.writeMu != nil {
+		d.writeMu.Lock()
+		defer d.writeMu.Unlock()
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return d.dialect.mapError(err)
+	}
+	if err := fn(&Conn{conn{q: tx, dialect: d.dialect, inTx: true}}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return d.dialect.mapError(tx.Commit())
+}
+
+// LockOrg takes the org's write lock until the transaction ends, so that
+// checks of seats, trial allowances and the last admin cannot interleave
+// between two writers. SQLite transactions already hold the database's one
+// write lock. A missing org is ErrNotFound.
+func (c *Conn) LockOrg(ctx context.Context, orgID string) error {
+	if !c.inTx {
+		return errors.New("store: LockOrg outside a transaction")
+	}
+	var id string
+	err := c.row(ctx, "SELECT id FROM orgs WHERE id = ?"+c.dialect.forUpdate(), orgID).Scan(&id)
+	return c.dialect.mapError(err)
+}
+
+// us converts a time to the stored Unix microseconds.
+func us(t time.Time) int64 { return t.UnixMicro() }
+
+// fromUS converts stored Unix microseconds to a UTC time.
+func fromUS(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// nullUS converts a nullable stored time.
+func nullUS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromUS(v.Int64)
+	return &t
+}
+
+// usPtr converts an optional time for storage.
+func usPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}

@@ -1,0 +1,311 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"roster/internal/roster"
+)
+
+const userCols = `u.id, u.org_id, u.email, u.first_name, u.last_name, u.status, u.role_id, r.key, u.license_type,
+	u.extension, u.password_hash, u.last_login_at, u.created_at, u.updated_at`
+
+const userFrom = ` FROM users u JOIN roles r ON r.id = u.role_id `
+
+func scanUser(s interface{ Scan(...any) error }) (*roster.User, error) {
+	var u roster.User
+	var last sql.NullInt64
+	var created, updated int64
+	if err := s.Scan(&u.ID, &u.OrgID, &u.Email, &u.FirstName, &u.LastName, &u.Status, &u.RoleID, &u.Role,
+		&u.LicenseType, &u.Extension, &u.PasswordHash, &last, &created, &updated); err != nil {
+		return nil, err
+	}
+	u.LastLoginAt = nullUS(last)
+	u.CreatedAt = fromUS(created)
+	u.UpdatedAt = fromUS(updated)
+	return &u, nil
+}
+
+// sortName is the key the people list sorts names by.
+func sortName(u *roster.User) string {
+	return strings.ToLower(strings.TrimSpace(u.FirstName+" "+u.LastName)) + "\x1f" + u.Email
+}
+
+// searchText is what the q filter matches: names, email and extension, lower-cased.
+func searchText(u *roster.User) string {
+	return strings.ToLower(u.FirstName + " " + u.LastName + "\x1f" + u.Email + "\x1f" + u.Extension)
+}
+
+// CreateUser inserts a user; an email already in the org is a Conflict.
+func (c *Conn) CreateUser(ctx context.Context, orgID string, u *roster.User) error {
+	_, err := c.exec(ctx, `INSERT INTO users (id, org_id, email, first_name, last_name, status, role_id, license_type,
+			extension, password_hash, last_login_at, created_at, updated_at, sort_name, search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, orgID, u.Email, u.FirstName, u.LastName, string(u.Status), u.RoleID, u.LicenseType,
+		u.Extension, u.PasswordHash, usPtr(u.LastLoginAt), us(u.CreatedAt), us(u.UpdatedAt), sortName(u), searchText(u))
+	return err
+}
+
+// UpdateUser writes every mutable field of u (not its email or ID).
+func (c *Conn) UpdateUser(ctx context.Context, orgID string, u *roster.User) error {
+	return c.execOne(ctx, `UPDATE users SET first_name = ?, last_name = ?, status = ?, role_id = ?, license_type = ?,
+			extension = ?, password_hash = ?, last_login_at = ?, updated_at = ?, sort_name = ?, search = ?
+		WHERE org_id = ? AND id = ?`,
+		u.FirstName, u.LastName, string(u.Status), u.RoleID, u.LicenseType, u.Extension, u.PasswordHash,
+		usPtr(u.LastLoginAt), us(u.UpdatedAt), sortName(u), searchText(u), orgID, u.ID)
+}
+
+// DeleteUser removes a user and, by cascade, their sessions and tokens.
+func (c *Conn) DeleteUser(ctx context.Context, orgID, userID string) error {
+	return c.execOne(ctx, `DELETE FROM users WHERE org_id = ? AND id = ?`, orgID, userID)
+}
+
+// User returns one user of the org, or ErrNotFound.
+func (c *Conn) User(ctx context.Context, orgID, userID string) (*roster.User, error) {
+	u, err := scanUser(c.row(ctx, `SELECT `+userCols+userFrom+`WHERE u.org_id = ? AND u.id = ?`, orgID, userID))
+	return u, c.dialect.mapError(err)
+}
+
+// UserByEmail returns the org's user with this (normalised) email, or ErrNotFound.
+func (c *Conn) UserByEmail(ctx context.Context, orgID, email string) (*roster.User, error) {
+	u, err := scanUser(c.row(ctx, `SELECT `+userCols+userFrom+`WHERE u.org_id = ? AND u.email = ?`, orgID, email))
+	return u, c.dialect.mapError(err)
+}
+
+// UsersByEmails returns the org's users whose email is in emails.
+func (c *Conn) UsersByEmails(ctx context.Context, orgID string, emails []string) ([]roster.User, error) {
+	if len(emails) == 0 {
+		return nil, nil
+	}
+	args := []any{orgID}
+	for _, e := range emails {
+		args = append(args, e)
+	}
+	q := `SELECT ` + userCols + userFrom + `WHERE u.org_id = ? AND u.email IN (?` + strings.Repeat(", ?", len(emails)-1) + `)`
+	return c.users(ctx, q, args...)
+}
+
+// UsersWithEmailAnyOrg returns the users of every org whose email is email.
+// Sign-in and password recovery start from an email alone, before any org is
+// known; this is the one user query not scoped to an org.
+func (c *Conn) UsersWithEmailAnyOrg(ctx context.Context, email string) ([]roster.User, error) {
+	return c.users(ctx, `SELECT `+userCols+userFrom+`WHERE u.email = ? ORDER BY u.created_at`, email)
+}
+
+func (c *Conn) users(ctx context.Context, q string, args ...any) ([]roster.User, error) {
+	rows, err := c.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []roster.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, c.dialect.mapError(rows.Err())
+}
+
+// CountSeatsUsed counts the org's active and invited users holding licenseType.
+func (c *Conn) CountSeatsUsed(ctx context.Context, orgID, licenseType string) (int, error) {
+	var n int
+	err := c.row(ctx, `SELECT COUNT(*) FROM users WHERE org_id = ? AND license_type = ? AND status IN ('active', 'invited')`,
+		orgID, licenseType).Scan(&n)
+	return n, c.dialect.mapError(err)
+}
+
+// CountActiveWithRoles counts the org's active users whose role is one of
+// roleIDs, leaving out the user exceptID.
+func (c *Conn) CountActiveWithRoles(ctx context.Context, orgID string, roleIDs []string, exceptID string) (int, error) {
+	if len(roleIDs) == 0 {
+		return 0, nil
+	}
+	args := []any{orgID, exceptID}
+	for _, id := range roleIDs {
+		args = append(args, id)
+	}
+	var n int
+	err := c.row(ctx, `SELECT COUNT(*) FROM users WHERE org_id = ? AND status = 'active' AND id <> ? AND role_id IN (?`+
+		strings.Repeat(", ?", len(roleIDs)-1)+`)`, args...).Scan(&n)
+	return n, c.dialect.mapError(err)
+}
+
+// CountUsersByStatus returns how many users of the org are in each status.
+func (c *Conn) CountUsersByStatus(ctx context.Context, orgID string) (map[roster.Status]int, error) {
+	rows, err := c.query(ctx, `SELECT status, COUNT(*) FROM users WHERE org_id = ? GROUP BY status`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[roster.Status]int{}
+	for rows.Next() {
+		var s roster.Status
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, c.dialect.mapError(rows.Err())
+}
+
+// userSorts maps a sort name to its column; the list is also the whitelist.
+var userSorts = map[string]string{
+	"email":         "u.email",
+	"name":          "u.sort_name",
+	"created_at":    "u.created_at",
+	"last_login_at": "COALESCE(u.last_login_at, 0)",
+}
+
+// ValidUserSort reports whether s (with an optional "-") is a sort ListUsers knows.
+func ValidUserSort(s string) bool {
+	_, ok := userSorts[strings.TrimPrefix(s, "-")]
+	return s == "" || ok
+}
+
+// cursor is the keyset position after the last row of a page.
+type cursor struct {
+	Sort string `json:"s"`
+	Val  string `json:"v"`
+	ID   string `json:"i"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.ID == "" {
+		return c, &roster.Error{Kind: roster.KindInvalid, Message: "invalid cursor",
+			Fields: []roster.FieldError{{Field: "cursor", Message: "is not a cursor this server issued"}}}
+	}
+	return c, nil
+}
+
+// likeEscape makes s match literally inside a LIKE pattern with ESCAPE '\'.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ListUsers returns one page of the org's users matching f, ordered by f.Sort
+// and then ID, with keyset pagination. A cursor from another sort, or one
+// that does not decode, is Invalid.
+func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter) (roster.Page[roster.User], error) {
+	var page roster.Page[roster.User]
+	sortKey := f.Sort
+	if sortKey == "" {
+		sortKey = "email"
+	}
+	desc := strings.HasPrefix(sortKey, "-")
+	col, ok := userSorts[strings.TrimPrefix(sortKey, "-")]
+	if !ok {
+		return page, roster.Errorf(roster.KindInvalid, "unknown sort %q", f.Sort)
+	}
+	numeric := strings.Contains(col, "_at")
+	where := []string{"u.org_id = ?"}
+	args := []any{orgID}
+	if f.Status != "" {
+		where = append(where, "u.status = ?")
+		args = append(args, string(f.Status))
+	}
+	if f.Role != "" {
+		where = append(where, "r.key = ?")
+		args = append(args, f.Role)
+	}
+	if f.LicenseType != "" {
+		where = append(where, "u.license_type = ?")
+		args = append(args, f.LicenseType)
+	}
+	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
+		where = append(where, `u.search LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+likeEscape(q)+"%")
+	}
+	if f.Cursor != "" {
+		cur, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return page, err
+		}
+		if cur.Sort != sortKey {
+			return page, roster.Errorf(roster.KindInvalid, "the cursor belongs to another sort order")
+		}
+		var v any = cur.Val
+		if numeric {
+			n, err := strconv.ParseInt(cur.Val, 10, 64)
+			if err != nil {
+				return page, roster.Errorf(roster.KindInvalid, "invalid cursor")
+			}
+			v = n
+		}
+		op := ">"
+		if desc {
+			op = "<"
+		}
+		where = append(where, "("+col+" "+op+" ? OR ("+col+" = ? AND u.id "+op+" ?))")
+		args = append(args, v, v, cur.ID)
+	}
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	q := `SELECT ` + userCols + `, ` + col + userFrom + `WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + col + ` ` + dir + `, u.id ` + dir + ` LIMIT ` + strconv.Itoa(limit+1)
+	rows, err := c.query(ctx, q, args...)
+	if err != nil {
+		return page, err
+	}
+	defer rows.Close()
+	var lastVal string
+	page.Items = []roster.User{}
+	for rows.Next() {
+		var u roster.User
+		var last sql.NullInt64
+		var created, updated int64
+		var sortVal any
+		if err := rows.Scan(&u.ID, &u.OrgID, &u.Email, &u.FirstName, &u.LastName, &u.Status, &u.RoleID, &u.Role,
+			&u.LicenseType, &u.Extension, &u.PasswordHash, &last, &created, &updated, &sortVal); err != nil {
+			return page, err
+		}
+		u.LastLoginAt, u.CreatedAt, u.UpdatedAt = nullUS(last), fromUS(created), fromUS(updated)
+		if len(page.Items) == limit {
+			page.NextCursor = encodeCursor(cursor{Sort: sortKey, Val: lastVal, ID: page.Items[limit-1].ID})
+			break
+		}
+		page.Items = append(page.Items, u)
+		lastVal = sortString(sortVal)
+	}
+	return page, c.dialect.mapError(rows.Err())
+}
+
+// sortString renders a scanned sort value for a cursor.
+func sortString(v any) string {
+	switch t := v.(type) {
+	case int64:
+		return strconv.FormatInt(t, 10)
+	case []byte:
+		return string(t)
+	case string:
+		return t
+	case nil:
+		return ""
+	default:
+		b, _ := json.Marshal(t)
+		return string(b)
+	}
+}
