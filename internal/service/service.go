@@ -206,3 +206,6 @@ func (s *Service) audit(ctx context.Context, tx Tx, p *Principal, action, target
 	}
 	return tx.InsertAudit(ctx, orgID, e)
 }
+
+// Now returns the service's current time.
+func (s *Service) Now() time.Time { return s.clock() }

@@ -1,0 +1,182 @@
+// Package api serves Roster's REST JSON API under /api/v1, plus health and
+// metrics endpoints. Handlers return errors; one wrapper renders them as
+// RFC 9457 problems.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"roster/internal/roster"
+	"roster/internal/service"
+)
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "roster_session"
+
+// Options configure the API.
+type Options struct {
+	Service       *service.Service
+	Logger        *slog.Logger
+	Metrics       *Metrics
+	SecureCookies bool
+	// Ready reports whether the server can take traffic (database up,
+	// schema current).
+	Ready func(ctx context.Context) error
+	// Wake nudges the outbox worker after a request queued email.
+	Wake func()
+}
+
+// API is the REST API.
+type API struct {
+	opt Options
+	svc *service.Service
+	log *slog.Logger
+}
+
+// New returns the API.
+func New(opt Options) *API {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Wake == nil {
+		opt.Wake = func() {}
+	}
+	return &API{opt: opt, svc: opt.Service, log: opt.Logger}
+}
+
+// handlerFunc is a handler that returns its error instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Route is one registered endpoint.
+type Route struct {
+	Method, Path string
+	// Public routes need no credentials; the rest need a session or token
+	// and check a permission in the service.
+	Public  bool
+	handler handlerFunc
+}
+
+// Routes returns every API route, for registration and for the test that
+// compares them with the OpenAPI document.
+func (a *API) Routes() []Route {
+	return []Route{
+		{"GET", "/api/v1/openapi.json", true, a.openAPI},
+		{"POST", "/api/v1/auth/login", true, a.login},
+		{"POST", "/api/v1/auth/logout", false, a.logout},
+		{"POST", "/api/v1/auth/password/forgot", true, a.forgotPassword},
+		{"POST", "/api/v1/auth/password/reset", true, a.resetPassword},
+		{"GET", "/api/v1/me", false, a.me},
+		{"GET", "/api/v1/users", false, a.listUsers},
+		{"GET", "/api/v1/users/{id}", false, a.getUser},
+		{"PATCH", "/api/v1/users/{id}", false, a.updateUser},
+		{"DELETE", "/api/v1/users/{id}", false, a.deleteUser},
+		{"POST", "/api/v1/users/{id}/invite", false, a.inviteUser},
+		{"POST", "/api/v1/users/{id}/deactivate", false, a.deactivateUser},
+		{"POST", "/api/v1/users/{id}/reactivate", false, a.reactivateUser},
+		{"POST", "/api/v1/users/{id}/password-reset", false, a.adminPasswordReset},
+		{"GET", "/api/v1/invitations", false, a.listInvitations},
+		{"POST", "/api/v1/invitations", false, a.createInvitations},
+		{"POST", "/api/v1/invitations/send", false, a.sendInvitations},
+		{"POST", "/api/v1/invitations/accept", true, a.acceptInvitation},
+		{"POST", "/api/v1/invitations/{id}/resend", false, a.resendInvitation},
+		{"DELETE", "/api/v1/invitations/{id}", false, a.cancelInvitation},
+		{"GET", "/api/v1/licenses", false, a.licenses},
+		{"GET", "/api/v1/roles", false, a.roles},
+		{"GET", "/api/v1/permissions", false, a.permissions},
+		{"GET", "/api/v1/audit-events", false, a.auditEvents},
+	}
+}
+
+// Register adds the API's routes, health checks and metrics to mux.
+func (a *API) Register(mux *http.ServeMux) {
+	for _, rt := range a.Routes() {
+		pattern := rt.Method + " " + rt.Path
+		h := a.wrap(rt)
+		if a.opt.Metrics != nil {
+			h = a.opt.Metrics.Instrument(pattern, h)
+		}
+		mux.Handle(pattern, h)
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		_ = writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", a.readyz)
+	if a.opt.Metrics != nil {
+		mux.Handle("GET /metrics", a.opt.Metrics.Handler())
+	}
+	// Anything else under /api/ is a JSON 404, not the console's HTML one.
+	mux.Handle("/api/", a.wrap(Route{handler: func(w http.ResponseWriter, r *http.Request) error {
+		return roster.Errorf(roster.KindNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	}, Public: true}))
+}
+
+func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
+	if a.opt.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := a.opt.Ready(ctx); err != nil {
+			_ = writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+			return
+		}
+	}
+	_ = writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+type ctxKey struct{}
+
+// principal returns the request's authenticated principal (nil on public routes).
+func principal(r *http.Request) *service.Principal {
+	p, _ := r.Context().Value(ctxKey{}).(*service.Principal)
+	return p
+}
+
+// wrap authenticates (unless public), runs the handler and renders its error.
+func (a *API) wrap(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if !rt.Public {
+			p, err := a.authenticate(r)
+			if err != nil {
+				writeProblem(w, r, a.log, err)
+				return
+			}
+			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, p))
+		}
+		if err := rt.handler(w, r); err != nil {
+			writeProblem(w, r, a.log, err)
+		}
+	})
+}
+
+// Authenticate resolves the request's bearer token or session cookie to a
+// principal; the console uses it too.
+func (a *API) authenticate(r *http.Request) (*service.Principal, error) {
+	token := ""
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, t, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(t) == "" {
+			return nil, roster.Errorf(roster.KindUnauthenticated, "the Authorization header must be: Bearer <token>")
+		}
+		token = strings.TrimSpace(t)
+	} else if c, err := r.Cookie(SessionCookie); err == nil {
+		token = c.Value
+	}
+	if token == "" {
+		return nil, roster.Errorf(roster.KindUnauthenticated, "sign in or send an API token")
+	}
+	return a.svc.Authenticate(r.Context(), token, ClientIP(r))
+}
+
+// ClientIP is the address the request came from, for the audit log.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
