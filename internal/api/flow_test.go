@@ -43,7 +43,7 @@ func TestInvitationLifecycle(t *testing.T) {
 			t.Fatalf("pending invitations: %v", invs)
 		}
 		exp, err := time.Parse(time.RFC3339, invs[0]["expires_at"].(string))
-		if err != nil || exp.Sub(time.Now()) < 6*24*time.Hour {
+		if err != nil || time.Until(exp) < 6*24*time.Hour {
 			t.Fatalf("expires_at %v (%v), want ~7 days ahead", invs[0]["expires_at"], err)
 		}
 
