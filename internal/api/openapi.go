@@ -1,12 +1,25 @@
 package api
 
 import (
-	_ "embed"
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
 	"net/http"
+	"sort"
 )
 
-//go:embed openapi.json
-var openAPIDoc []byte
+// The OpenAPI description is kept in parts, one per area of the API, so that
+// each area documents its own routes next to the others without one huge
+// file. 00_core.json is the base document; every later part may add tags,
+// paths and components, and may not redefine any.
+//
+//go:embed openapi/*.json
+var openAPIParts embed.FS
+
+// openAPIDoc is the merged document, built once at start-up.
+var openAPIDoc = mustMergeOpenAPI(openAPIParts)
 
 // OpenAPIDocument returns the OpenAPI 3.1 description of the API.
 func OpenAPIDocument() []byte { return openAPIDoc }
@@ -15,4 +28,90 @@ func (a *API) openAPI(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/json")
 	_, err := w.Write(openAPIDoc)
 	return err
+}
+
+// mustMergeOpenAPI merges the parts; a broken part is a programming error
+// that the tests catch, so it panics.
+func mustMergeOpenAPI(fsys fs.FS) []byte {
+	b, err := mergeOpenAPI(fsys)
+	if err != nil {
+		panic("openapi: " + err.Error())
+	}
+	return b
+}
+
+// openAPIPart is what a part may hold beyond the base document.
+type openAPIPart struct {
+	Tags       []json.RawMessage                     `json:"tags"`
+	Paths      map[string]json.RawMessage            `json:"paths"`
+	Components map[string]map[string]json.RawMessage `json:"components"`
+}
+
+// mergeOpenAPI returns the base part with every other part's tags, paths
+// and components added, or an error naming the part and the duplicate key.
+func mergeOpenAPI(fsys fs.FS) ([]byte, error) {
+	names, err := fs.Glob(fsys, "openapi/*.json")
+	if err != nil || len(names) == 0 {
+		return nil, fmt.Errorf("no parts found: %v", err)
+	}
+	sort.Strings(names)
+	var base map[string]json.RawMessage
+	var all openAPIPart
+	for i, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			if err := json.Unmarshal(data, &base); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		var part openAPIPart
+		dec := json.NewDecoder(bytes.NewReader(data))
+		if i > 0 {
+			dec.DisallowUnknownFields()
+		}
+		if err := dec.Decode(&part); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		all.Tags = append(all.Tags, part.Tags...)
+		if all.Paths == nil {
+			all.Paths = map[string]json.RawMessage{}
+			all.Components = map[string]map[string]json.RawMessage{}
+		}
+		for p, v := range part.Paths {
+			if _, dup := all.Paths[p]; dup {
+				return nil, fmt.Errorf("%s: path %s is already described", name, p)
+			}
+			all.Paths[p] = v
+		}
+		for kind, entries := range part.Components {
+			if all.Components[kind] == nil {
+				all.Components[kind] = map[string]json.RawMessage{}
+			}
+			for k, v := range entries {
+				if _, dup := all.Components[kind][k]; dup {
+					return nil, fmt.Errorf("%s: components.%s.%s is already defined", name, kind, k)
+				}
+				all.Components[kind][k] = v
+			}
+		}
+	}
+	for key, v := range map[string]any{"tags": all.Tags, "paths": all.Paths, "components": all.Components} {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		base[key] = raw
+	}
+	var out bytes.Buffer
+	raw, err := json.Marshal(base)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Indent(&out, raw, "", "  "); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
