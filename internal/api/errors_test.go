@@ -399,3 +399,30 @@ func TestCrossOriginRefusal(t *testing.T) {
 		}
 	})
 }
+
+// TestNulAndInvalidUTF8InURL checks that text no database can hold, in a
+// path or query, is a 400 problem on both databases and never a 500.
+func TestNulAndInvalidUTF8InURL(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		org := e.CreateOrg("acme", roster.PlanProfessional, nil)
+		for _, path := range []string{
+			"/api/v1/users/%00", "/api/v1/users/%FF", "/api/v1/users?q=%00", "/api/v1/users?q=ab%FFcd",
+			"/api/v1/users?%00=1", "/api/v1/audit-events?actor=%00", "/api/v1/invitations/%00/resend",
+		} {
+			method := "GET"
+			if strings.HasSuffix(path, "/resend") {
+				method = "POST"
+			}
+			p := e.Do(method, path, org.AdminToken, nil).Problem(http.StatusBadRequest)
+			if !strings.Contains(p["detail"].(string), "NUL byte or invalid UTF-8") {
+				t.Errorf("%s %s: %v", method, path, p)
+			}
+		}
+		// The same text in a JSON body is refused field by field.
+		res := e.Do("POST", "/api/v1/invitations", org.AdminToken, map[string]any{
+			"emails": []string{"a@acme.test"}, "role": "agent", "integration": "Sales\x00force"})
+		if res.Status < 400 || res.Status >= 500 {
+			t.Fatalf("NUL in a JSON string: %d %s", res.Status, res.Body)
+		}
+	})
+}

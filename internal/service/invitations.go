@@ -68,9 +68,7 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 		in.Role = roster.RoleAgent
 	}
 	in.Integration = strings.TrimSpace(in.Integration)
-	if len(in.Integration) > 100 {
-		v.Add("integration", "must be at most 100 characters")
-	}
+	v.Check("integration", roster.ValidateName(in.Integration))
 	var created []roster.User
 	err := s.store.Tx(ctx, func(tx Tx) error {
 		if err := tx.LockOrg(ctx, p.OrgID); err != nil {
@@ -202,6 +200,11 @@ func (s *Service) enqueue(ctx context.Context, tx Tx, orgID, to string, m mail.M
 func (s *Service) SendInvites(ctx context.Context, p *Principal, userIDs []string, integration string) ([]roster.User, error) {
 	if err := p.Require(roster.PermInvitesSend); err != nil {
 		return nil, err
+	}
+	integration = strings.TrimSpace(integration)
+	if err := roster.ValidateName(integration); err != nil {
+		return nil, &roster.Error{Kind: roster.KindInvalid, Message: "the request has invalid fields",
+			Fields: []roster.FieldError{{Field: "integration", Message: err.Error()}}}
 	}
 	var out []roster.User
 	err := s.store.Tx(ctx, func(tx Tx) error {
