@@ -140,6 +140,14 @@ type Voicemail struct {
 	CreatedAt       time.Time `json:"created_at"`
 }
 
+// DirectoryEntry is one line of the dial-by-name directory.
+type DirectoryEntry struct {
+	UserID    string `json:"user_id"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Extension string `json:"extension"`
+}
+
 // Greeting is an uploaded voicemail greeting.
 type Greeting struct {
 	UserID      string
