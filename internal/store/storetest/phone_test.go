@@ -264,8 +264,8 @@ func TestDirectoryStore(t *testing.T) {
 		mk(o.ID, role, "Anna", "Smith", "101", roster.StatusActive)
 		mk(o.ID, role, "Smitty", "Jones", "102", roster.StatusActive)
 		mk(o.ID, role, "Bob", "Smithers", "103", roster.StatusActive)
-		mk(o.ID, role, "Sam", "Smith", "", roster.StatusActive)            // no extension: not dialable
-		mk(o.ID, role, "Old", "Smith", "104", roster.StatusInactive)       // inactive: not listed
+		mk(o.ID, role, "Sam", "Smith", "", roster.StatusActive)             // no extension: not dialable
+		mk(o.ID, role, "Old", "Smith", "104", roster.StatusInactive)        // inactive: not listed
 		mk(other.ID, otherRole, "Eve", "Smith", "105", roster.StatusActive) // other org
 		mk(o.ID, role, "Percent", "100%", "106", roster.StatusActive)
 
