@@ -196,8 +196,8 @@ func (s *Service) Voicemails(ctx context.Context, p *Principal, userID, cursor s
 	if limit == 0 {
 		limit = 50
 	}
-	if limit < 1 || limit > 200 {
-		return page, fieldError(roster.KindInvalid, "limit", "must be between 1 and 200")
+	if limit < 1 || limit > 500 {
+		return page, fieldError(roster.KindInvalid, "limit", "must be between 1 and 500")
 	}
 	r := s.store.Read()
 	if _, err := r.User(ctx, p.OrgID, userID); err != nil {
