@@ -172,7 +172,7 @@ func TestPhoneSettingsAPI(t *testing.T) {
 			field string
 			want  int
 		}{
-			{map[string]any{"extension": "102"}, "extension", http.StatusConflict},          // Bob's
+			{map[string]any{"extension": "102"}, "extension", http.StatusConflict},             // Bob's
 			{map[string]any{"extension": "0101"}, "extension", http.StatusUnprocessableEntity}, // leading zero
 			{map[string]any{"extension": "12345"}, "extension", http.StatusUnprocessableEntity},
 			{map[string]any{"caller_id": "+14155550188"}, "caller_id", http.StatusUnprocessableEntity}, // not the org's
