@@ -547,3 +547,45 @@ func TestProvisioningRedeemRace(t *testing.T) {
 		}
 	})
 }
+
+// TestPhoneHostileInput sends input that databases and parsers choke on
+// (NUL bytes, invalid UTF-8, odd IDs): every answer is a 4xx, never a 500.
+func TestPhoneHostileInput(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		org := e.CreateOrg("acme", roster.PlanProfessional, nil)
+		janeID, _ := e.ActiveUser(org, "jane@acme.test", "agent", "")
+		tok := org.AdminToken
+		u := "/api/v1/users/" + janeID
+		for _, tc := range []struct {
+			method, path string
+			body         any
+		}{
+			{"GET", "/api/v1/users/%00/phone-settings", nil},
+			{"PATCH", "/api/v1/users/%00/phone-settings", map[string]any{"do_not_disturb": true}},
+			{"GET", "/api/v1/users/%FF%FE/voicemails", nil},
+			{"GET", u + "/voicemails?cursor=%00", nil},
+			{"GET", u + "/voicemails?cursor=%FF", nil},
+			{"GET", "/api/v1/directory?q=%00", nil},
+			{"GET", "/api/v1/directory?q=%FF%FE", nil},
+			{"PATCH", "/api/v1/phone-numbers/%00", map[string]any{"label": "x"}},
+			{"POST", "/api/v1/phone-numbers", map[string]any{"number": "+1415555\u00000100"}},
+			{"POST", "/api/v1/phone-numbers", map[string]any{"number": "+14155550100", "label": "a\u0000b"}},
+			{"POST", u + "/voicemails", map[string]any{"transcription": "hello\u0000world"}},
+			{"POST", u + "/voicemails", map[string]any{"caller_name": "\u0000"}},
+			{"POST", u + "/voicemails", map[string]any{"received_at": "not a time"}},
+			{"POST", u + "/voicemails", map[string]any{"duration_seconds": 1e300}},
+			{"PATCH", u + "/phone-settings", map[string]any{"language": "en\u0000"}},
+			{"PATCH", u + "/phone-settings", map[string]any{"time_zone": "UTC\u0000"}},
+			{"PATCH", u + "/phone-settings", map[string]any{"voicemail": map[string]any{"pin": "12\u000034"}}},
+			{"PATCH", u + "/phone-settings", map[string]any{"forwarding": map[string]any{"destinations": []string{"\u0000"}}}},
+			{"PATCH", u + "/phone-settings", map[string]any{"voicemail": map[string]any{"rings": 1e12}}},
+			{"POST", "/api/v1/provisioning/redeem", map[string]any{"token": "rsp_\u0000"}},
+			{"POST", u + "/provisioning", map[string]any{"app": "mobile\u0000"}},
+		} {
+			res := e.Do(tc.method, tc.path, tok, tc.body)
+			if res.Status < 400 || res.Status >= 500 {
+				t.Errorf("%s %s %v: status %d, want a 4xx; body %s", tc.method, tc.path, tc.body, res.Status, res.Body)
+			}
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"roster/internal/phone"
 	"roster/internal/roster"
@@ -44,6 +45,45 @@ type phoneStore interface {
 // fieldError is an Invalid error about one field.
 func fieldError(kind roster.Kind, field, message string) error {
 	return &roster.Error{Kind: kind, Message: field + " " + message, Fields: []roster.FieldError{{Field: field, Message: message}}}
+}
+
+// plausibleID reports whether id could be an ID Roster issued: short,
+// printable ASCII. Anything else cannot name a row, and some of it (NUL
+// bytes, invalid UTF-8) would make PostgreSQL fail rather than find nothing.
+func plausibleID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkID returns NotFound for an ID that cannot exist, so that callers
+// never send it to the database.
+func checkID(id string) error {
+	if !plausibleID(id) {
+		return roster.ErrNotFound
+	}
+	return nil
+}
+
+// plainText reports whether s is valid UTF-8 without control characters
+// other than tab and line breaks.
+func plainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if (r < ' ' && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // requireMember returns Unauthenticated unless p is someone of an org.
@@ -126,6 +166,9 @@ func (s *Service) UpdatePhoneNumber(ctx context.Context, p *Principal, id string
 	if err := p.Require(roster.PermTelephonyManage); err != nil {
 		return nil, err
 	}
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
 	if label != nil {
 		*label = strings.TrimSpace(*label)
 		if err := validateLabel(*label); err != nil {
@@ -166,6 +209,9 @@ func (s *Service) UpdatePhoneNumber(ctx context.Context, p *Principal, id string
 // it was fall back to the main number. Needs telephony.manage.
 func (s *Service) DeletePhoneNumber(ctx context.Context, p *Principal, id string) error {
 	if err := p.Require(roster.PermTelephonyManage); err != nil {
+		return err
+	}
+	if err := checkID(id); err != nil {
 		return err
 	}
 	return s.store.Tx(ctx, func(tx Tx) error {
@@ -259,11 +305,11 @@ func (s *Service) Directory(ctx context.Context, p *Principal, q string, limit i
 	if err := requireMember(p); err != nil {
 		return nil, "", err
 	}
-	q = strings.ToLower(strings.TrimSpace(q))
 	var v roster.Validation
-	if len(q) > 100 {
-		v.Add("q", "must be at most 100 characters")
+	if len(q) > 100 || !plainText(q) {
+		v.Add("q", "must be at most 100 characters of text")
 	}
+	q = strings.ToLower(strings.TrimSpace(q))
 	if limit == 0 {
 		limit = 50
 	}
@@ -290,6 +336,9 @@ func canReadPhone(p *Principal, userID string) error {
 	if err := requireMember(p); err != nil {
 		return err
 	}
+	if err := checkID(userID); err != nil {
+		return err
+	}
 	if p.UserID == userID || p.Require(roster.PermUsersRead) == nil {
 		return nil
 	}
@@ -300,6 +349,9 @@ func canReadPhone(p *Principal, userID string) error {
 // everyone's; isAdmin says which.
 func canWritePhone(p *Principal, userID string) (isAdmin bool, err error) {
 	if err := requireMember(p); err != nil {
+		return false, err
+	}
+	if err := checkID(userID); err != nil {
 		return false, err
 	}
 	if p.Require(roster.PermTelephonyManage) == nil {

@@ -116,7 +116,7 @@ func (in *NewVoicemail) validate() error {
 			v.Add("audio_url", "must be an http or https URL of at most 2000 characters")
 		}
 	}
-	if utf8.RuneCountInString(in.Transcription) > 10000 || !utf8.ValidString(in.Transcription) {
+	if utf8.RuneCountInString(in.Transcription) > 10000 || !plainText(in.Transcription) {
 		v.Add("transcription", "must be at most 10000 characters of text")
 	}
 	return v.Err()
@@ -128,6 +128,9 @@ func (in *NewVoicemail) validate() error {
 // off is a Conflict; bad fields Invalid.
 func (s *Service) AddVoicemail(ctx context.Context, p *Principal, userID string, in NewVoicemail) (*roster.Voicemail, error) {
 	if err := p.Require(roster.PermTelephonyManage); err != nil {
+		return nil, err
+	}
+	if err := checkID(userID); err != nil {
 		return nil, err
 	}
 	if err := in.validate(); err != nil {
@@ -198,6 +201,9 @@ func (s *Service) Voicemails(ctx context.Context, p *Principal, userID, cursor s
 	}
 	if limit < 1 || limit > 500 {
 		return page, fieldError(roster.KindInvalid, "limit", "must be between 1 and 500")
+	}
+	if cursor != "" && !plausibleID(cursor) {
+		return page, fieldError(roster.KindInvalid, "cursor", "is not a cursor this server issued")
 	}
 	r := s.store.Read()
 	if _, err := r.User(ctx, p.OrgID, userID); err != nil {
