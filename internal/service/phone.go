@@ -33,6 +33,7 @@ type phoneStore interface {
 
 	SaveGreeting(ctx context.Context, orgID string, g *roster.Greeting) error
 	Greeting(ctx context.Context, orgID, userID string) (*roster.Greeting, error)
+	HasGreeting(ctx context.Context, orgID, userID string) (bool, error)
 	DeleteGreeting(ctx context.Context, orgID, userID string) error
 	CreateVoicemail(ctx context.Context, orgID string, v *roster.Voicemail) error
 	Voicemails(ctx context.Context, orgID, userID, before string, limit int) ([]roster.Voicemail, error)
@@ -369,10 +370,8 @@ func loadPhoneSettings(ctx context.Context, r Tx, orgID string, u *roster.User) 
 	ps, err := r.PhoneSettings(ctx, orgID, u.ID)
 	if errors.Is(err, roster.ErrNotFound) {
 		ps = roster.DefaultPhoneSettings(orgID, u.ID, u.Extension)
-		if _, gerr := r.Greeting(ctx, orgID, u.ID); gerr == nil {
-			ps.Voicemail.CustomGreeting = true
-		} else if !errors.Is(gerr, roster.ErrNotFound) {
-			return nil, gerr
+		if ps.Voicemail.CustomGreeting, err = r.HasGreeting(ctx, orgID, u.ID); err != nil {
+			return nil, err
 		}
 	} else if err != nil {
 		return nil, err

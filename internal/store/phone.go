@@ -249,6 +249,14 @@ func (c *Conn) Greeting(ctx context.Context, orgID, userID string) (*roster.Gree
 	return &g, nil
 }
 
+// HasGreeting reports whether a user has an uploaded greeting, without
+// reading it.
+func (c *Conn) HasGreeting(ctx context.Context, orgID, userID string) (bool, error) {
+	var n int
+	err := c.row(ctx, `SELECT COUNT(*) FROM voicemail_greetings WHERE org_id = ? AND user_id = ?`, orgID, userID).Scan(&n)
+	return n > 0, c.dialect.mapError(err)
+}
+
 // DeleteGreeting reverts a user to the default greeting; ErrNotFound when
 // they had none.
 func (c *Conn) DeleteGreeting(ctx context.Context, orgID, userID string) error {

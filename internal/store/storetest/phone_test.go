@@ -236,11 +236,20 @@ func TestPhoneSettingsStore(t *testing.T) {
 		if got, _ := r.PhoneSettings(ctx, o.ID, u.ID); !got.Voicemail.CustomGreeting {
 			t.Fatal("settings do not show the custom greeting")
 		}
+		if has, err := r.HasGreeting(ctx, o.ID, u.ID); err != nil || !has {
+			t.Fatalf("HasGreeting = %v, %v", has, err)
+		}
+		if has, _ := r.HasGreeting(ctx, other.ID, u.ID); has {
+			t.Fatal("HasGreeting true from another org")
+		}
 		_, err = r.Greeting(ctx, other.ID, u.ID)
 		wantNotFound(t, err)
 		wantNotFound(t, r.DeleteGreeting(ctx, other.ID, u.ID))
 		must(t, r.DeleteGreeting(ctx, o.ID, u.ID))
 		wantNotFound(t, r.DeleteGreeting(ctx, o.ID, u.ID))
+		if has, _ := r.HasGreeting(ctx, o.ID, u.ID); has {
+			t.Fatal("HasGreeting true after delete")
+		}
 
 		// Deleting the user takes their settings along.
 		must(t, r.DeleteUser(ctx, o.ID, u.ID))
