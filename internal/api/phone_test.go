@@ -110,7 +110,7 @@ func TestPhoneSettingsAPI(t *testing.T) {
 
 		def := e.Do("GET", path, tok, nil).Want(http.StatusOK).JSON()
 		vm := def["voicemail"].(map[string]any)
-		if vm["enabled"] != true || vm["rings"] != 4.0 || vm["pin_set"] != false || def["extension"] != "" ||
+		if vm["enabled"] != true || vm["rings"] != 4.0 || vm["pin_set"] != false || vm["email_enabled"] != true || vm["email"] != "" || def["extension"] != "" ||
 			def["effective_caller_id"] != "+14155550100" || def["language"] != "en" || def["time_zone"] != "UTC" || def["updated_at"] != nil {
 			t.Fatalf("defaults: %v", def)
 		}
@@ -408,8 +408,14 @@ func TestVoicemailsAPI(t *testing.T) {
 		if first["caller_number"] != "+14155550100" || first["duration_seconds"] != 42.0 {
 			t.Fatalf("voicemail: %v", first)
 		}
-		if n := e.EmailsTo("jane@acme.test"); n != 1 { // the invitation only: voicemail-to-email is off by default
-			t.Fatalf("%d emails to jane, want 1", n)
+		// Voicemail-to-email is on by default, to the user's own address,
+		// without the audio unless asked for.
+		if n := e.EmailsTo("jane@acme.test"); n != 2 {
+			t.Fatalf("%d emails to jane, want the invitation and the voicemail", n)
+		}
+		if m := e.LastEmailTo("jane@acme.test"); !strings.Contains(m.Subject, "Acme Supplier (+14155550100)") ||
+			!strings.Contains(m.Text, "0:42") || strings.Contains(m.Text, "media.example.com") {
+			t.Fatalf("default voicemail email: %q / %q", m.Subject, m.Text)
 		}
 		e.Do("POST", path, jane, map[string]any{"duration_seconds": 1}).Problem(http.StatusForbidden)
 		e.Do("POST", path, other.AdminToken, map[string]any{"duration_seconds": 1}).Problem(http.StatusNotFound)

@@ -120,7 +120,7 @@ const (
 func DefaultPhoneSettings(orgID, userID, extension string) *PhoneSettings {
 	return &PhoneSettings{
 		UserID: userID, OrgID: orgID, Extension: extension, DisplayNumbers: []string{},
-		Voicemail:  VoicemailSettings{Enabled: true, Rings: DefaultVoicemailRings},
+		Voicemail:  VoicemailSettings{Enabled: true, Rings: DefaultVoicemailRings, EmailEnabled: true},
 		Forwarding: ForwardingSettings{Mode: ForwardSimultaneous, Destinations: []string{}},
 		Language:   DefaultLanguage, TimeZone: DefaultTimeZone,
 	}

@@ -40,7 +40,7 @@ CREATE TABLE phone_settings (
     vm_rings             BIGINT NOT NULL DEFAULT 4,
     vm_pin_hash          TEXT NOT NULL DEFAULT '',
     vm_email             TEXT NOT NULL DEFAULT '',
-    vm_email_enabled     BOOLEAN NOT NULL DEFAULT FALSE,
+    vm_email_enabled     BOOLEAN NOT NULL DEFAULT TRUE,
     vm_attach_audio      BOOLEAN NOT NULL DEFAULT FALSE,
     fwd_enabled          BOOLEAN NOT NULL DEFAULT FALSE,
     fwd_mode             TEXT NOT NULL DEFAULT 'simultaneous',

@@ -40,7 +40,7 @@ CREATE TABLE phone_settings (
     vm_rings             INTEGER NOT NULL DEFAULT 4,
     vm_pin_hash          TEXT NOT NULL DEFAULT '',
     vm_email             TEXT NOT NULL DEFAULT '',
-    vm_email_enabled     INTEGER NOT NULL DEFAULT 0,
+    vm_email_enabled     INTEGER NOT NULL DEFAULT 1,
     vm_attach_audio      INTEGER NOT NULL DEFAULT 0,
     fwd_enabled          INTEGER NOT NULL DEFAULT 0,
     fwd_mode             TEXT NOT NULL DEFAULT 'simultaneous',
