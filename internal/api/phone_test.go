@@ -318,6 +318,9 @@ func TestNextExtensionAndDirectoryAPI(t *testing.T) {
 		if got := names("SMI"); !slices.Equal(got, []string{"Anna 100", "Bob 103"}) {
 			t.Fatalf("last-name directory: %v", got)
 		}
+		if got := names("10"); !slices.Equal(got, []string{"Anna 100", "Smitty 101", "Bob 103"}) {
+			t.Fatalf("directory by extension: %v", got)
+		}
 		e.Do("PATCH", "/api/v1/directory/settings", agent, map[string]any{"match": "first_name"}).Problem(http.StatusForbidden)
 		if fe := e.Do("PATCH", "/api/v1/directory/settings", tok, map[string]any{"match": "nickname"}).FieldErrors(); fe["match"] == "" {
 			t.Fatalf("bad match: %v", fe)

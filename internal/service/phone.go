@@ -301,7 +301,8 @@ func (s *Service) SetDirectorySettings(ctx context.Context, p *Principal, match 
 
 // Directory is the dial-by-name directory: the org's active users with an
 // extension whose name starts with q (case-insensitive), on the last name
-// unless the org chose otherwise. Anyone in the org may search it.
+// unless the org chose otherwise; digits match the start of the extension.
+// Anyone in the org may search it.
 func (s *Service) Directory(ctx context.Context, p *Principal, q string, limit int) ([]roster.DirectoryEntry, string, error) {
 	if err := requireMember(p); err != nil {
 		return nil, "", err

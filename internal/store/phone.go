@@ -190,21 +190,29 @@ func (c *Conn) Extensions(ctx context.Context, orgID string) (map[string]bool, e
 }
 
 // Directory returns the org's active users with an extension whose name
-// starts with prefix (lower-case) on the fields match names, by name.
+// starts with prefix (lower-case) on the fields match names, by name; a
+// prefix of digits matches the start of the extension instead.
 func (c *Conn) Directory(ctx context.Context, orgID, match, prefix string, limit int) ([]roster.DirectoryEntry, error) {
 	pattern := likeEscape(prefix) + "%"
 	var cond string
 	args := []any{orgID}
-	switch match {
-	case roster.DirectoryMatchFirst:
+	switch {
+	case prefix != "" && strings.Trim(prefix, "0123456789") == "":
+		// Digits are the start of an extension: search by extension works
+		// in the directory as in the people list.
+		cond, args = `u.extension LIKE ? ESCAPE '\'`, append(args, pattern)
+	case match == roster.DirectoryMatchFirst:
 		cond, args = `LOWER(u.first_name) LIKE ? ESCAPE '\'`, append(args, pattern)
-	case roster.DirectoryMatchFirstLast:
+	case match == roster.DirectoryMatchFirstLast:
 		cond, args = `(LOWER(u.first_name) LIKE ? ESCAPE '\' OR LOWER(u.last_name) LIKE ? ESCAPE '\')`, append(args, pattern, pattern)
 	default:
 		cond, args = `LOWER(u.last_name) LIKE ? ESCAPE '\'`, append(args, pattern)
 	}
 	order := "LOWER(u.last_name), LOWER(u.first_name), u.id"
-	if match == roster.DirectoryMatchFirst {
+	switch {
+	case strings.HasPrefix(cond, "u.extension"):
+		order = "u.extension"
+	case match == roster.DirectoryMatchFirst:
 		order = "LOWER(u.first_name), LOWER(u.last_name), u.id"
 	}
 	args = append(args, limit)

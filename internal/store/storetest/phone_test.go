@@ -297,8 +297,14 @@ func TestDirectoryStore(t *testing.T) {
 		if got := names(roster.DirectoryMatchFirstLast, "smi"); len(got) != 3 {
 			t.Fatalf("either-name match: %v", got)
 		}
-		if got := names(roster.DirectoryMatchLast, "10"); !slices.Equal(got, []string{"Percent 100% 106"}) {
+		if got := names(roster.DirectoryMatchLast, "100%"); !slices.Equal(got, []string{"Percent 100% 106"}) {
 			t.Fatalf("literal match: %v", got)
+		}
+		if got := names(roster.DirectoryMatchLast, "10"); !slices.Equal(got, []string{"Anna Smith 101", "Smitty Jones 102", "Bob Smithers 103", "Percent 100% 106"}) {
+			t.Fatalf("extension match: %v", got)
+		}
+		if got := names(roster.DirectoryMatchFirst, "103"); !slices.Equal(got, []string{"Bob Smithers 103"}) {
+			t.Fatalf("extension match: %v", got)
 		}
 		if got := names(roster.DirectoryMatchLast, "%"); len(got) != 0 {
 			t.Fatalf("%% must match literally: %v", got)
