@@ -598,3 +598,56 @@ func TestPhoneHostileInput(t *testing.T) {
 		}
 	})
 }
+
+// TestMainNumberRace adds numbers to a new org, and then makes each the
+// main number, all at once: the org always ends with exactly one main
+// number.
+func TestMainNumberRace(t *testing.T) {
+	const n = 8
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		org := e.CreateOrg("acme", roster.PlanProfessional, nil)
+		mains := func() int {
+			c := 0
+			for _, it := range e.Do("GET", "/api/v1/phone-numbers", org.AdminToken, nil).Want(http.StatusOK).Items() {
+				if it["main"] == true {
+					c++
+				}
+			}
+			return c
+		}
+		var wg sync.WaitGroup
+		ids := make([]string, n)
+		for i := range n {
+			wg.Go(func() {
+				res := e.Do("POST", "/api/v1/phone-numbers", org.AdminToken, map[string]any{"number": fmt.Sprintf("+1415555%04d", 100+i)})
+				if res.Status == http.StatusCreated {
+					ids[i] = res.JSON()["id"].(string)
+				}
+			})
+		}
+		wg.Wait()
+		for i, id := range ids {
+			if id == "" {
+				t.Fatalf("adding number %d failed", i)
+			}
+		}
+		if m := mains(); m != 1 {
+			t.Fatalf("%d main numbers after concurrent adds, want 1", m)
+		}
+		statuses := make([]int, n)
+		for i, id := range ids {
+			wg.Go(func() {
+				statuses[i] = e.Do("PATCH", "/api/v1/phone-numbers/"+id, org.AdminToken, map[string]any{"main": true}).Status
+			})
+		}
+		wg.Wait()
+		for _, s := range statuses {
+			if s != http.StatusOK {
+				t.Fatalf("switching the main number: statuses %v", statuses)
+			}
+		}
+		if m := mains(); m != 1 {
+			t.Fatalf("%d main numbers after concurrent switches, want 1", m)
+		}
+	})
+}

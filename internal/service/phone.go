@@ -43,7 +43,8 @@ type phoneStore interface {
 	UseProvisioningToken(ctx context.Context, orgID, id string, now time.Time) error
 }
 
-// fieldError is an Invalid error about one field.
+// fieldError is an error of kind about one field, for the interfaces to
+// show next to it.
 func fieldError(kind roster.Kind, field, message string) error {
 	return &roster.Error{Kind: kind, Message: field + " " + message, Fields: []roster.FieldError{{Field: field, Message: message}}}
 }
@@ -402,8 +403,12 @@ func (s *Service) PhoneSettings(ctx context.Context, p *Principal, userID string
 }
 
 // DoNotDisturb reports whether a user has do-not-disturb on, for presence.
-// A user who never saved phone settings has it off.
+// A user who never saved phone settings, or an ID that cannot exist, has
+// it off.
 func (s *Service) DoNotDisturb(ctx context.Context, orgID, userID string) (bool, error) {
+	if !plausibleID(orgID) || !plausibleID(userID) {
+		return false, nil
+	}
 	return s.store.Read().DoNotDisturb(ctx, orgID, userID)
 }
 
