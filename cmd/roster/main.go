@@ -38,6 +38,8 @@ Usage:
   roster license set --org S --type T --name N --quantity Q
   roster token create --org S --email E [--name N]
   roster outbox list [--org S] [--limit N]
+  roster number add --org S [--label L] [--main] +14155550100
+  roster number list --org S
 
 Every command accepts the settings below as flags or ROSTER_* variables:
 `
@@ -66,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = tokenCreate(ctx, rest, stdout, stderr, getenv)
 	case "outbox list":
 		err = outboxList(ctx, rest, stdout, stderr, getenv)
+	case "number add":
+		err = numberAdd(ctx, rest, stdout, stderr, getenv)
+	case "number list":
+		err = numberList(ctx, rest, stdout, stderr, getenv)
 	default:
 		fmt.Fprint(stderr, usage)
 		for _, s := range config.Settings {

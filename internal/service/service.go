@@ -78,6 +78,7 @@ type Tx interface {
 
 	EnqueueEmail(ctx context.Context, orgID string, e *roster.Email) error
 	Emails(ctx context.Context, orgID string, limit int) ([]roster.Email, error)
+	phoneStore
 }
 
 // Store opens read views and write transactions.
