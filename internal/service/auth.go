@@ -188,7 +188,11 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*Principa
 	if err != nil {
 		return nil, err
 	}
-	p.Email, p.Permissions = u.Email, role.Permissions
+	direct, err := r.DirectPermissions(ctx, p.OrgID, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	p.Email, p.Permissions = u.Email, roster.Effective(role.Permissions, direct)
 	if touch != nil {
 		if err := s.store.Tx(ctx, touch); err != nil {
 			s.log.Warn("could not record session activity", "err", err)

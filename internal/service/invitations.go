@@ -95,6 +95,9 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 				return err
 			}
 		}
+		if in.Integration, err = s.resolveIntegration(ctx, tx, p.OrgID, in.Integration, &v); err != nil {
+			return err
+		}
 		existing, err := tx.UsersByEmails(ctx, p.OrgID, emails)
 		if err != nil {
 			return err
@@ -118,6 +121,9 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 				u.Status = roster.StatusInvited
 			}
 			if err := tx.CreateUser(ctx, p.OrgID, u); err != nil {
+				return err
+			}
+			if err := s.joinRoleTeams(ctx, tx, p, p.OrgID, []string{u.ID}, role.ID); err != nil {
 				return err
 			}
 			if in.Send {
@@ -210,6 +216,13 @@ func (s *Service) SendInvites(ctx context.Context, p *Principal, userIDs []strin
 		}
 		org, err := tx.Org(ctx, p.OrgID)
 		if err != nil {
+			return err
+		}
+		var v roster.Validation
+		if integration, err = s.resolveIntegration(ctx, tx, p.OrgID, integration, &v); err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
 			return err
 		}
 		need := map[string]int{}

@@ -229,6 +229,10 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 		where = append(where, "u.license_type = ?")
 		args = append(args, f.LicenseType)
 	}
+	if f.Team != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = ? AND tm.user_id = u.id)")
+		args = append(args, f.Team)
+	}
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
 		where = append(where, `u.search LIKE ? ESCAPE '\'`)
 		args = append(args, "%"+likeEscape(q)+"%")
