@@ -362,4 +362,6 @@ func TestOrgAreasAreTenantScoped(t *testing.T) {
 func operatorOf(orgID string) *service.Principal { return service.Operator(orgID) }
 
 // servicePermsPatch is a role edit that sets its permissions.
-func servicePermsPatch(perms []string) service.RolePatch { return service.RolePatch{Permissions: &perms} }
+func servicePermsPatch(perms []string) service.RolePatch {
+	return service.RolePatch{Permissions: &perms}
+}
