@@ -276,6 +276,14 @@ func TestIntegrations(t *testing.T) {
 		if got := dbString(t, e, `SELECT integration FROM invitations WHERE email = 'y@acme.test'`); got != "Salesforce" {
 			t.Fatalf("invitation integration %q", got)
 		}
+		// Accepting the invitation links the integration it named.
+		link := e.LastEmailTo("y@acme.test").Link
+		e.Do("POST", "/api/v1/invitations/accept", "", map[string]any{"token": apitest.TokenFromLink(t, link),
+			"first_name": "Y", "last_name": "Z", "password": apitest.UserPassword}).Want(http.StatusOK)
+		yTok := newToken(t, e, org.ID, "y@acme.test")
+		if items := e.Do("GET", "/api/v1/me/integrations", yTok, nil).Want(http.StatusOK).Items(); len(items) != 1 || items[0]["key"] != "salesforce" {
+			t.Fatalf("invited user's integrations %v", items)
+		}
 
 		// Users link more themselves.
 		e.Do("POST", "/api/v1/me/integrations", repTok, map[string]any{"integration_id": "nope"}).FieldErrors()

@@ -427,6 +427,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (*roster
 		}
 		out = u
 		self := &Principal{OrgID: inv.OrgID, UserID: u.ID, Email: u.Email, IP: in.IP}
+		if err := s.linkInvitedIntegration(ctx, tx, self, inv.Integration); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, self, "user.activated", "user", u.ID, u.Email, before, userSnapshot(u))
 	})
 	return out, err

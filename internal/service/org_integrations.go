@@ -165,3 +165,31 @@ func (s *Service) UnlinkMyIntegration(ctx context.Context, p *Principal, integra
 			map[string]any{"integration_id": integrationID}, nil)
 	})
 }
+
+// linkInvitedIntegration links the integration an accepted invitation
+// named to the new user, when it is one of the org's integrations: the
+// first CRM they sign in with (seed 000). Free-text names from before the
+// org had integrations link nothing.
+func (s *Service) linkInvitedIntegration(ctx context.Context, tx Tx, p *Principal, name string) error {
+	if name == "" {
+		return nil
+	}
+	list, err := tx.Integrations(ctx, p.OrgID)
+	if err != nil {
+		return err
+	}
+	for _, in := range list {
+		if !strings.EqualFold(in.Name, name) && !strings.EqualFold(in.Key, name) {
+			continue
+		}
+		if err := tx.LinkUserIntegration(ctx, p.OrgID, p.UserID, in.ID, "", s.clock()); err != nil {
+			if roster.ErrorKind(err) == roster.KindConflict {
+				return nil
+			}
+			return err
+		}
+		return s.audit(ctx, tx, p, "user.integration_linked", "user", p.UserID, p.Email, nil,
+			map[string]any{"integration": in.Key, "via": "invitation"})
+	}
+	return nil
+}
