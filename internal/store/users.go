@@ -230,7 +230,10 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 		args = append(args, f.LicenseType)
 	}
 	if f.Team != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = ? AND tm.user_id = u.id)")
+		// A team is a small part of the org: look its members up by key
+		// rather than walk the whole org (see orgTerm).
+		where[0] = orgTerm("u.org_id")
+		where = append(where, "u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = ?)")
 		args = append(args, f.Team)
 	}
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
