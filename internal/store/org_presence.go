@@ -39,7 +39,7 @@ func (c *Conn) PresenceInputs(ctx context.Context, orgID string, userIDs []strin
 			(SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id),
 			(SELECT MAX(t.last_used_at) FROM api_tokens t WHERE t.user_id = u.id)
 		FROM users u LEFT JOIN presence p ON p.user_id = u.id
-		WHERE `+orgTerm("u.org_id")+` AND u.id IN (`+placeholders(len(userIDs))+`)`, args...)
+		WHERE `+c.orgTerm("u.org_id")+` AND u.id IN (`+placeholders(len(userIDs))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -17,11 +17,17 @@ func placeholders(n int) string {
 }
 
 // orgTerm is the tenant filter "col = ?" for queries that look rows up by
-// a list of IDs. Without statistics SQLite prefers any index on org_id to
-// the primary key and would scan the whole org; appending ” (a no-op in
-// both dialects) keeps the filter but takes it out of index selection, as
-// SQLite's documentation suggests.
-func orgTerm(col string) string { return col + " || '' = ?" }
+// a list of keys. Without statistics SQLite prefers any index on org_id to
+// the primary key and would walk the whole org; on SQLite, appending ''
+// keeps the filter but takes it out of index selection, as SQLite's
+// documentation suggests. PostgreSQL plans from statistics and keeps the
+// plain term, which its composite indexes need.
+func (c *Conn) orgTerm(col string) string {
+	if c.dialect.name() == "sqlite" {
+		return col + " || '' = ?"
+	}
+	return col + " = ?"
+}
 
 // strings queries one text column.
 func (c *Conn) strings(ctx context.Context, q string, args ...any) ([]string, error) {

@@ -222,7 +222,7 @@ func (c *Conn) ExistingUserIDs(ctx context.Context, orgID string, ids []string) 
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := c.query(ctx, `SELECT id, status FROM users WHERE `+orgTerm("org_id")+` AND id IN (`+placeholders(len(ids))+`)`, args...)
+	rows, err := c.query(ctx, `SELECT id, status FROM users WHERE `+c.orgTerm("org_id")+` AND id IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -232,7 +232,7 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 	if f.Team != "" {
 		// A team is a small part of the org: look its members up by key
 		// rather than walk the whole org (see orgTerm).
-		where[0] = orgTerm("u.org_id")
+		where[0] = c.orgTerm("u.org_id")
 		where = append(where, "u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = ?)")
 		args = append(args, f.Team)
 	}
