@@ -18,7 +18,7 @@ func placeholders(n int) string {
 
 // orgTerm is the tenant filter "col = ?" for queries that look rows up by
 // a list of keys. Without statistics SQLite prefers any index on org_id to
-// the primary key and would walk the whole org; on SQLite, appending ”
+// the primary key and would walk the whole org; on SQLite, appending an empty string
 // keeps the filter but takes it out of index selection, as SQLite's
 // documentation suggests. PostgreSQL plans from statistics and keeps the
 // plain term, which its composite indexes need.
