@@ -38,6 +38,8 @@ func ValidateCallEvent(i int, e *CallEvent, now time.Time, v *Validation) {
 	}
 	if e.UserID == "" {
 		v.Add(at+"user_id", "is required")
+	} else if !ValidID(e.UserID) {
+		v.Add(at+"user_id", "is not a user ID")
 	}
 	if e.Direction != "inbound" && e.Direction != "outbound" {
 		v.Add(at+"direction", "must be inbound or outbound")

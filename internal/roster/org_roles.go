@@ -47,6 +47,21 @@ func ValidateDisplayName(s string) error {
 	return nil
 }
 
+// ValidID reports whether s could be an ID: 1 to 100 bytes of valid UTF-8
+// without control characters. IDs from outside that fail it are unknown
+// without asking the database.
+func ValidID(s string) bool {
+	if s == "" || len(s) > 100 || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < ' ' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // errString is a plain error message for Validation.Check.
 type errString string
 

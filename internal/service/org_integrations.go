@@ -123,6 +123,8 @@ func (s *Service) LinkMyIntegration(ctx context.Context, p *Principal, integrati
 	v.Check("account", roster.ValidateIntegrationAccount(account))
 	if strings.TrimSpace(integrationID) == "" {
 		v.Add("integration_id", "is required")
+	} else if !roster.ValidID(integrationID) {
+		v.Add("integration_id", "is not an integration ID")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

@@ -153,6 +153,8 @@ func (s *Service) SetQueueMember(ctx context.Context, p *Principal, queueID, use
 	var v roster.Validation
 	if strings.TrimSpace(userID) == "" {
 		v.Add("user_id", "is required")
+	} else if !roster.ValidID(userID) {
+		v.Add("user_id", "is not a user ID")
 	}
 	roster.ValidateQueueMember(penalty, priority, &v)
 	if err := v.Err(); err != nil {

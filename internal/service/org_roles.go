@@ -63,6 +63,10 @@ func (s *Service) checkTeamIDs(ctx context.Context, tx Tx, orgID, field string, 
 		if slices.Contains(out, id) {
 			continue
 		}
+		if !roster.ValidID(id) {
+			v.Add(field+"["+strconv.Itoa(i)+"]", "is not a team ID")
+			continue
+		}
 		if _, err := tx.Team(ctx, orgID, id); err != nil {
 			if !errors.Is(err, roster.ErrNotFound) {
 				v.Add(field+"["+strconv.Itoa(i)+"]", "could not be checked")

@@ -94,6 +94,10 @@ func checkRoleIDs(ctx context.Context, tx Tx, orgID, field string, ids []string,
 		if slices.Contains(out, id) {
 			continue
 		}
+		if !roster.ValidID(id) {
+			v.Add(field+"["+strconv.Itoa(i)+"]", "is not a role ID")
+			continue
+		}
 		_, err := tx.Role(ctx, orgID, id)
 		if errors.Is(err, roster.ErrNotFound) {
 			v.Add(field+"["+strconv.Itoa(i)+"]", "no role %q in this org", id)
@@ -109,7 +113,13 @@ func checkRoleIDs(ctx context.Context, tx Tx, orgID, field string, ids []string,
 // checkMemberIDs reports unknown users under field[i] and returns the IDs
 // without repeats.
 func checkMemberIDs(ctx context.Context, tx Tx, orgID, field string, ids []string, v *roster.Validation) ([]string, error) {
-	found, err := tx.ExistingUserIDs(ctx, orgID, ids)
+	var valid []string
+	for _, id := range ids {
+		if roster.ValidID(id) {
+			valid = append(valid, id)
+		}
+	}
+	found, err := tx.ExistingUserIDs(ctx, orgID, valid)
 	if err != nil {
 		return nil, err
 	}

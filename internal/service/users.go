@@ -36,6 +36,10 @@ func (s *Service) ListUsers(ctx context.Context, p *Principal, f roster.UserFilt
 		return roster.Page[roster.User]{}, err
 	}
 	if f.Team != "" {
+		if !roster.ValidID(f.Team) {
+			return roster.Page[roster.User]{}, &roster.Error{Kind: roster.KindInvalid, Message: "unknown team",
+				Fields: []roster.FieldError{{Field: "team", Message: "is not a team ID"}}}
+		}
 		if _, err := s.visibleTeam(ctx, s.store.Read(), p, f.Team); errors.Is(err, roster.ErrNotFound) {
 			return roster.Page[roster.User]{}, &roster.Error{Kind: roster.KindInvalid, Message: "unknown team",
 				Fields: []roster.FieldError{{Field: "team", Message: "no team \"" + f.Team + "\" in this org"}}}
