@@ -313,3 +313,42 @@ func TestIntegrations(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentRetriesStoreOnce: the same batch posted five times at once
+// is stored, and its dials counted, exactly once.
+func TestConcurrentRetriesStoreOnce(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		org := e.CreateOrg("trial", roster.PlanTrial, nil)
+		at := time.Now().UTC().Add(-time.Hour)
+		var events []map[string]any
+		for i := range 40 {
+			events = append(events, callEvent(fmt.Sprintf("e%d", i), org.AdminID, []string{"inbound", "outbound"}[i%2], true, at))
+		}
+		const racers = 5
+		results := make([]outcome, racers)
+		fns := make([]func(), racers)
+		for i := range racers {
+			fns[i] = func() {
+				results[i] = fire(e, "POST", "/api/v1/call-events", org.AdminToken, map[string]any{"events": events})
+			}
+		}
+		together(fns...)
+		accepted := 0
+		for _, r := range results {
+			if r.err != nil || r.status != http.StatusOK {
+				t.Fatalf("status %d: %s %v", r.status, r.raw, r.err)
+			}
+			accepted += int(r.body["accepted"].(float64))
+		}
+		if accepted != 40 {
+			t.Fatalf("%d accepted in all, want 40", accepted)
+		}
+		if n := dbInt(t, e, `SELECT COUNT(*) FROM call_events WHERE org_id = ?`, org.ID); n != 40 {
+			t.Fatalf("%d events stored", n)
+		}
+		if used := dbInt(t, e, `SELECT dials_used FROM orgs WHERE id = ?`, org.ID); used != 20 {
+			t.Fatalf("%d dials counted, want 20", used)
+		}
+	})
+}

@@ -365,3 +365,20 @@ func operatorOf(orgID string) *service.Principal { return service.Operator(orgID
 func servicePermsPatch(perms []string) service.RolePatch {
 	return service.RolePatch{Permissions: &perms}
 }
+
+// TestAdminByGrantsMayChangeRole: an admin whose direct grants keep them an
+// admin may take a non-admin role even when nobody else is an admin.
+func TestAdminByGrantsMayChangeRole(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		org := e.CreateOrg("acme", roster.PlanProfessional, nil)
+		self := "/api/v1/users/" + org.AdminID
+		wantProblem(t, e.Do("PATCH", self, org.AdminToken, map[string]any{"role": "agent"}), http.StatusConflict)
+		e.Do("PUT", self+"/permissions", org.AdminToken, map[string]any{"permissions": []string{"users.manage", "roles.manage"}}).Want(http.StatusOK)
+		e.Do("PATCH", self, org.AdminToken, map[string]any{"role": "agent"}).Want(http.StatusOK)
+		// Still an admin through the grants, and still the last one.
+		e.Do("PATCH", self, org.AdminToken, map[string]any{"first_name": "Still"}).Want(http.StatusOK)
+		wantProblem(t, e.Do("PUT", self+"/permissions", org.AdminToken, map[string]any{"permissions": []string{}}), http.StatusConflict)
+		wantProblem(t, e.Do("POST", self+"/deactivate", org.AdminToken, nil), http.StatusConflict)
+	})
+}

@@ -180,7 +180,11 @@ func (s *Service) assignRole(ctx context.Context, tx Tx, p *Principal, u *roster
 	if err != nil {
 		return err
 	}
-	if !role.Permissions.IsAdmin() {
+	direct, err := tx.DirectPermissions(ctx, u.OrgID, u.ID)
+	if err != nil {
+		return err
+	}
+	if !roster.Effective(role.Permissions, direct).IsAdmin() {
 		if err := s.keepAnAdmin(ctx, tx, u); err != nil {
 			return err
 		}
