@@ -176,3 +176,54 @@ func TestCallEventsIdempotentAndCounted(t *testing.T) {
 		}
 	})
 }
+
+// TestPresenceAndIntegrationsAreScoped: presence inputs come from the
+// user's own sessions and the telephony side's word, and neither they nor
+// integration links leak to another org.
+func TestPresenceAndIntegrationsAreScoped(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		o, o2 := mkOrg(t, db), mkOrg(t, db)
+		role := mkRole(t, db, o.ID, "agent")
+		u := mkUser(t, db, o.ID, role, "u@x.test")
+		ts := now()
+		c := db.Reader()
+		must(t, c.CreateSession(ctx, o.ID, newID(), u.ID, hash("s"), "", ts.Add(-time.Hour), ts.Add(time.Hour)))
+		must(t, c.SetPresence(ctx, o.ID, u.ID, roster.PresenceAway, ptr(true), ts))
+		must(t, c.SetPresence(ctx, o.ID, u.ID, roster.PresenceInCall, nil, ts.Add(time.Second)))
+		in, err := c.PresenceInputs(ctx, o.ID, []string{u.ID, "missing"})
+		must(t, err)
+		got := in[u.ID]
+		if len(in) != 1 || got.Set != roster.PresenceInCall || !got.DND || !got.SetAt.Equal(ts.Add(time.Second)) ||
+			!got.LastActive.Equal(ts.Add(-time.Hour)) || got.Status != roster.StatusActive {
+			t.Fatalf("presence inputs %+v", in)
+		}
+		if other, _ := c.PresenceInputs(ctx, o2.ID, []string{u.ID}); len(other) != 0 {
+			t.Fatalf("another org read presence: %+v", other)
+		}
+
+		i := &roster.Integration{ID: newID(), Key: "salesforce", Name: "Salesforce", CreatedAt: ts}
+		must(t, c.CreateIntegration(ctx, o.ID, i))
+		wantKind(t, c.CreateIntegration(ctx, o.ID, &roster.Integration{ID: newID(), Key: "salesforce", Name: "Again", CreatedAt: ts}), roster.KindConflict)
+		must(t, c.CreateIntegration(ctx, o2.ID, &roster.Integration{ID: newID(), Key: "salesforce", Name: "Salesforce", CreatedAt: ts}))
+		must(t, c.LinkUserIntegration(ctx, o.ID, u.ID, i.ID, "me@sf", ts))
+		wantKind(t, c.LinkUserIntegration(ctx, o.ID, u.ID, i.ID, "again", ts), roster.KindConflict)
+		links, err := c.UserIntegrations(ctx, o.ID, u.ID)
+		must(t, err)
+		if len(links) != 1 || links[0].Key != "salesforce" || links[0].Account != "me@sf" {
+			t.Fatalf("links %+v", links)
+		}
+		if l, _ := c.UserIntegrations(ctx, o2.ID, u.ID); len(l) != 0 {
+			t.Fatalf("another org read links: %+v", l)
+		}
+		_, err = c.Integration(ctx, o2.ID, i.ID)
+		wantNotFound(t, err)
+		wantNotFound(t, c.DeleteIntegration(ctx, o2.ID, i.ID))
+		wantNotFound(t, c.UnlinkUserIntegration(ctx, o2.ID, u.ID, i.ID))
+		must(t, c.DeleteIntegration(ctx, o.ID, i.ID))
+		if l, _ := c.UserIntegrations(ctx, o.ID, u.ID); len(l) != 0 {
+			t.Fatalf("links outlived their integration: %+v", l)
+		}
+	})
+}
