@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,7 +32,7 @@ func (e CallEvent) IsDial() bool { return e.Direction == "outbound" }
 // ValidateCallEvent checks one event of a batch, reporting under
 // events[i].field. now bounds how far in the future a start may lie.
 func ValidateCallEvent(i int, e *CallEvent, now time.Time, v *Validation) {
-	at := "events[" + itoa(i) + "]."
+	at := "events[" + strconv.Itoa(i) + "]."
 	e.ID = strings.TrimSpace(e.ID)
 	if e.ID == "" || len(e.ID) > 100 || !utf8.ValidString(e.ID) || strings.ContainsFunc(e.ID, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		v.Add(at+"id", "must be 1 to 100 printable characters")

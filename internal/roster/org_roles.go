@@ -3,6 +3,7 @@ package roster
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -84,9 +85,9 @@ func ParsePermissions(field string, names []string, v *Validation) PermissionSet
 		p := Permission(n)
 		switch {
 		case !ValidPermission(p):
-			v.Add(field+"["+itoa(i)+"]", "%q is not a permission; see GET /api/v1/permissions", n)
+			v.Add(field+"["+strconv.Itoa(i)+"]", "%q is not a permission; see GET /api/v1/permissions", n)
 		case seen[p]:
-			v.Add(field+"["+itoa(i)+"]", "%s is listed twice", n)
+			v.Add(field+"["+strconv.Itoa(i)+"]", "%s is listed twice", n)
 		}
 		seen[p] = true
 	}
@@ -97,18 +98,6 @@ func ParsePermissions(field string, names []string, v *Validation) PermissionSet
 		}
 	}
 	return out
-}
-
-// itoa avoids importing strconv for one index.
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
 }
 
 // RoleDetail is a role with the teams it links and how many users hold it.
