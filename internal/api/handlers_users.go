@@ -28,7 +28,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var v roster.Validation
 	f := roster.UserFilter{
-		Status: roster.Status(q.Get("status")), Role: q.Get("role"), LicenseType: q.Get("license_type"),
+		Status: roster.Status(q.Get("status")), Role: q.Get("role"), LicenseType: q.Get("license_type"), Team: q.Get("team"),
 		Query: q.Get("q"), Sort: q.Get("sort"), Cursor: q.Get("cursor"), Limit: queryInt(r, "limit", &v),
 	}
 	if err := v.Err(); err != nil {

@@ -47,6 +47,9 @@ type User struct {
 	LastLoginAt *time.Time `json:"last_login_at"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
+	// Presence and Teams are filled in by the people list.
+	Presence Presence  `json:"presence,omitempty"`
+	Teams    []TeamRef `json:"teams,omitempty"`
 
 	PasswordHash string `json:"-"`
 }

@@ -93,6 +93,9 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 				return err
 			}
 		}
+		if in.Integration, err = s.resolveIntegration(ctx, tx, p.OrgID, in.Integration, &v); err != nil {
+			return err
+		}
 		existing, err := tx.UsersByEmails(ctx, p.OrgID, emails)
 		if err != nil {
 			return err
@@ -116,6 +119,9 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 				u.Status = roster.StatusInvited
 			}
 			if err := tx.CreateUser(ctx, p.OrgID, u); err != nil {
+				return err
+			}
+			if err := s.joinRoleTeams(ctx, tx, p, p.OrgID, []string{u.ID}, role.ID); err != nil {
 				return err
 			}
 			if in.Send {
@@ -213,6 +219,13 @@ func (s *Service) SendInvites(ctx context.Context, p *Principal, userIDs []strin
 		}
 		org, err := tx.Org(ctx, p.OrgID)
 		if err != nil {
+			return err
+		}
+		var v roster.Validation
+		if integration, err = s.resolveIntegration(ctx, tx, p.OrgID, integration, &v); err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
 			return err
 		}
 		need := map[string]int{}
@@ -417,6 +430,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (*roster
 		}
 		out = u
 		self := &Principal{OrgID: inv.OrgID, UserID: u.ID, Email: u.Email, IP: in.IP}
+		if err := s.linkInvitedIntegration(ctx, tx, self, inv.Integration); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, self, "user.activated", "user", u.ID, u.Email, before, userSnapshot(u))
 	})
 	return out, err

@@ -23,9 +23,6 @@ type dialect interface {
 
 var errNotFound = roster.ErrNotFound
 
-// errBadText is text PostgreSQL cannot store.
-var errBadText = &roster.Error{Kind: roster.KindInvalid, Message: "the request holds text with a NUL byte or invalid UTF-8"}
-
 // errUnique is what a unique-constraint violation becomes in both dialects.
 var errUnique = &roster.Error{Kind: roster.KindConflict, Message: "already exists"}
 
@@ -89,11 +86,10 @@ func (postgres) mapError(err error) error {
 	if errors.As(err, &pe) && pe.Code == "23505" {
 		return errUnique
 	}
-	// 22021: a NUL byte or invalid UTF-8 in a parameter. The interfaces
-	// refuse such text before it gets here; should any slip through, it is
-	// still the client's input and no server fault.
+	// A NUL byte or invalid UTF-8 in a parameter (an ID from a URL, say)
+	// can match no stored row: answer as for any other unknown key.
 	if errors.As(err, &pe) && pe.Code == "22021" {
-		return errBadText
+		return errNotFound
 	}
 	return err
 }
