@@ -22,6 +22,7 @@ import (
 // Methods return roster.ErrNotFound for missing rows and a Conflict *Error
 // for unique violations.
 type Tx interface {
+	consoleStore
 	LockOrg(ctx context.Context, orgID string) error
 
 	CreateOrg(ctx context.Context, o *roster.Org) error
