@@ -17,12 +17,14 @@ document.addEventListener("click", (ev) => {
   if (item) {
     const d = document.getElementById(item.dataset.dialog);
     if (!d) return;
-    const pop = item.closest("[popover]");
-    if (pop) pop.hidePopover();
-    d.querySelector("form").action = item.dataset.action;
-    d.querySelectorAll("[data-fill=email]").forEach((el) => { el.textContent = item.dataset.email; });
+    // The menu carries the user's data once for all its items.
+    const menu = item.closest("[popover]");
+    menu.hidePopover();
+    const who = menu.dataset;
+    d.querySelector("form").action = `/people/${who.id}/${item.dataset.path}`;
+    d.querySelectorAll("[data-fill=email]").forEach((el) => { el.textContent = who.email; });
     d.querySelectorAll("select[data-pick]").forEach((sel) => {
-      const want = item.dataset[sel.dataset.pick] || "";
+      const want = who[sel.dataset.pick] || "";
       if ([...sel.options].some((o) => o.value === want)) sel.value = want;
     });
     openDialog(d);
