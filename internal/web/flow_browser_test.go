@@ -23,7 +23,7 @@ func TestConsoleMainFlow(t *testing.T) {
 			s := startServer(t, dialect, true)
 			orgID := s.org("acme", roster.PlanStandard, map[string]int{"power_dialer": 3})
 			b := newBrowser(t)
-			admin := b.tab(s, "admin")
+			admin := b.tab(t, s, "admin")
 
 			admin.open("/")
 			if p := admin.path(); !strings.HasPrefix(p, "/login") {
@@ -62,7 +62,7 @@ func TestConsoleMainFlow(t *testing.T) {
 			if !strings.HasPrefix(link, s.base+"/invite/accept?token=") {
 				t.Fatalf("invitation link %s", link)
 			}
-			jane := b.tab(s, "jane")
+			jane := b.tab(t, s, "jane")
 			jane.open(strings.TrimPrefix(link, s.base))
 			jane.wantText("main", "jane.doe@example.com")
 			jane.check("accept")

@@ -242,16 +242,16 @@ type tab struct {
 
 // tab opens a tab with its own cookies. Every console error, uncaught
 // exception, CSP violation and failed request in it fails the test.
-func (b *browser) tab(s *server, name string) *tab {
-	b.t.Helper()
+func (b *browser) tab(t *testing.T, s *server, name string) *tab {
+	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
-	b.t.Cleanup(cancel)
-	tb := &tab{t: b.t, s: s, ctx: ctx, name: name}
+	t.Cleanup(cancel)
+	tb := &tab{t: t, s: s, ctx: ctx, name: name}
 	if err := chromedp.Do(ctx); err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if err := chromedp.Listen(ctx, tb.onEvent); err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
@@ -260,9 +260,9 @@ func (b *browser) tab(s *server, name string) *tab {
 		_, err := cdp.Call(ctx, t, cdplog.Enable, cdp.Empty{})
 		return err
 	}), chromedp.EmulateViewport(1280, 800)); err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
-	b.t.Cleanup(tb.noErrors)
+	t.Cleanup(tb.noErrors)
 	return tb
 }
 

@@ -153,6 +153,12 @@ func (c *Console) peoplePage(w http.ResponseWriter, r *http.Request, s *session)
 		http.SetCookie(w, &http.Cookie{Name: viewCookie, Value: q.View, Path: "/people", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
+	// One address per view: the filter form's empty fields and the view
+	// switch are dropped, so what the admin bookmarks is clean.
+	if canonical := q.URL(); canonical != r.URL.RequestURI() {
+		http.Redirect(w, r, canonical, http.StatusSeeOther)
+		return nil
+	}
 	return c.renderPeople(w, r, s, q, nil, http.StatusOK)
 }
 
