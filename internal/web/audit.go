@@ -26,8 +26,8 @@ var auditActions = []string{"user.invited", "user.activated", "user.login", "use
 // parseAuditQuery reads the audit log's query parameters; dates that do not
 // parse are dropped rather than refused, so old links keep working.
 func parseAuditQuery(v url.Values) auditQuery {
-	q := auditQuery{Actor: clip(strings.TrimSpace(v.Get("actor")), 254), Action: clip(strings.TrimSpace(v.Get("action")), 60),
-		Target: clip(strings.TrimSpace(v.Get("target")), 254)}
+	q := auditQuery{Actor: strings.TrimSpace(clip(v.Get("actor"), 254)), Action: strings.TrimSpace(clip(v.Get("action"), 60)),
+		Target: strings.TrimSpace(clip(v.Get("target"), 254))}
 	if _, err := time.Parse(time.DateOnly, v.Get("from")); err == nil {
 		q.From = v.Get("from")
 	}

@@ -288,6 +288,33 @@ func TestConsoleFlows(t *testing.T) {
 		admin.open("/people/" + id)
 		admin.wantText("main", "sam@pages.test", "Agent", "Power Dialer", "Active", "Audit trail", "user.invited", "user.activated")
 		admin.check("user-detail")
+		admin.do(chromedp.Click(chromedp.CSS(`.row-actions [data-path="reset-password"]`)))
+		admin.wantText("#dlg-reset", "sam@pages.test", "single-use link")
+		admin.submit("#dlg-reset button.primary")
+		admin.wantText(".flash", "reset link is on its way")
+		if l := linkIn(t, s.mailTo("sam@pages.test", 2)); !strings.Contains(l, "/password/reset?token=") {
+			t.Fatalf("admin reset sent %s", l)
+		}
+		// Manage role and license from the list.
+		admin.open("/people")
+		admin.rowMenu("sam@pages.test", "Manage role and license")
+		if r := js[string](admin, `document.querySelector("#role-role").value`); r != "agent" {
+			t.Fatalf("role dialog pre-selected %q", r)
+		}
+		admin.wantText("#role-license", "Parallel Dialer (2 of 2 available)")
+		admin.check("role-dialog")
+		admin.choose("#role-role", "manager")
+		admin.choose("#role-license", "parallel_dialer")
+		admin.submit("#dlg-role button.primary")
+		admin.wantText(".flash", "Role and license of sam@pages.test saved")
+		if u, err := s.user(orgID, id); err != nil || u.Role != "manager" || u.LicenseType != "parallel_dialer" {
+			t.Fatalf("sam after the dialog: %+v %v", u, err)
+		}
+		// The last admin cannot demote themselves: the reason is shown.
+		admin.rowMenu("admin@pages.test", "Manage role and license")
+		admin.choose("#role-role", "agent")
+		admin.submit("#dlg-role button.primary")
+		admin.wantText(".flash.bad", "last active user who can manage users and roles")
 		admin.open("/audit")
 		admin.wantText("tbody", "user.invited", "user.login", "license.set")
 		admin.check("audit")

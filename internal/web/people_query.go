@@ -39,9 +39,9 @@ func parsePeopleQuery(v url.Values) peopleQuery {
 	if s := roster.Status(tab); roster.ValidStatus(s) {
 		q.Tab = s
 	}
-	q.Q = clip(strings.TrimSpace(v.Get("q")), maxSearch)
-	q.Role = clip(strings.TrimSpace(v.Get("role")), 40)
-	q.License = clip(strings.TrimSpace(v.Get("license")), 40)
+	q.Q = strings.TrimSpace(clip(v.Get("q"), maxSearch))
+	q.Role = strings.TrimSpace(clip(v.Get("role"), 40))
+	q.License = strings.TrimSpace(clip(v.Get("license"), 40))
 	if s := v.Get("sort"); peopleSorts[strings.TrimPrefix(s, "-")] {
 		q.Sort = s
 	}

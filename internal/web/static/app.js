@@ -17,9 +17,10 @@ document.addEventListener("click", (ev) => {
   if (item) {
     const d = document.getElementById(item.dataset.dialog);
     if (!d) return;
-    // The menu carries the user's data once for all its items.
-    const menu = item.closest("[popover]");
-    menu.hidePopover();
+    // The menu (or the profile's action bar) carries the user's data once
+    // for all its items.
+    const menu = item.closest("[data-id]");
+    if (menu.popover) menu.hidePopover();
     const who = menu.dataset;
     d.querySelector("form").action = `/people/${who.id}/${item.dataset.path}`;
     d.querySelectorAll("[data-fill=email]").forEach((el) => { el.textContent = who.email; });
