@@ -32,7 +32,7 @@ import (
 // server is a whole Roster (API, console, mail worker) on a free loopback
 // port, on a fresh database.
 type server struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	app  *app.App
 	smtp *smtptest.Server // nil when emails stay in the outbox
@@ -40,7 +40,7 @@ type server struct {
 
 // startServer runs Roster on dialect; withSMTP delivers emails to a real
 // SMTP server the test reads, else they stay in the outbox.
-func startServer(t *testing.T, dialect string, withSMTP bool) *server {
+func startServer(t testing.TB, dialect string, withSMTP bool) *server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

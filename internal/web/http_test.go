@@ -17,12 +17,12 @@ import (
 // client is a cookie-keeping HTTP client that does not follow redirects,
 // so tests see where the console sends the browser.
 type client struct {
-	t *testing.T
+	t testing.TB
 	s *server
 	c *http.Client
 }
 
-func newClient(t *testing.T, s *server) *client {
+func newClient(t testing.TB, s *server) *client {
 	c := apitest.NewBrowser()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &client{t: t, s: s, c: c}
