@@ -1,7 +1,9 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"roster/internal/roster"
@@ -173,21 +175,28 @@ func (c *Console) renderPeople(w http.ResponseWriter, r *http.Request, s *sessio
 		// The trial view lists active users only (seed 000).
 		q.Tab = roster.StatusActive
 	}
-	counts, err := c.svc.CountUsersByStatus(r.Context(), s.P)
-	if err != nil {
-		return err
-	}
-	page, err := c.svc.ListUsers(r.Context(), s.P, q.filter(pageSize))
-	if roster.ErrorKind(err) == roster.KindInvalid && q.Cursor != "" {
-		// A cursor from an old link or another sort: start over.
-		q.Cursor = ""
-		page, err = c.svc.ListUsers(r.Context(), s.P, q.filter(pageSize))
-	}
-	if err != nil {
-		return err
-	}
-	l, err := c.lookups(r, s)
-	if err != nil {
+	// The tab counts, the page and the org's roles and licenses are
+	// independent: ask for them at once so the page waits for the slowest
+	// rather than for their sum.
+	var (
+		wg                         sync.WaitGroup
+		counts                     map[roster.Status]int
+		page                       roster.Page[roster.User]
+		l                          *orgLookups
+		countErr, listErr, lookErr error
+	)
+	wg.Go(func() { counts, countErr = c.svc.CountUsersByStatus(r.Context(), s.P) })
+	wg.Go(func() {
+		page, listErr = c.svc.ListUsers(r.Context(), s.P, q.filter(pageSize))
+		if roster.ErrorKind(listErr) == roster.KindInvalid && q.Cursor != "" {
+			// A cursor from an old link or another sort: start over.
+			q.Cursor = ""
+			page, listErr = c.svc.ListUsers(r.Context(), s.P, q.filter(pageSize))
+		}
+	})
+	wg.Go(func() { l, lookErr = c.lookups(r, s) })
+	wg.Wait()
+	if err := errors.Join(countErr, listErr, lookErr); err != nil {
 		return err
 	}
 	rows, err := c.rows(r, s, l, page.Items)
