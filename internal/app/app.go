@@ -73,7 +73,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	a.API = api.New(api.Options{Service: svc, Logger: log, Metrics: a.Metrics, SecureCookies: cfg.SecureCookies,
 		Ready: db.CheckSchema, Wake: a.Outbox.Wake})
 	if a.Console, err = web.New(web.Options{Service: svc, API: a.API, Logger: log, Outbox: cfg.SMTPURL == "",
-		Wake: a.Outbox.Wake}); err != nil {
+		SecureCookies: cfg.SecureCookies, Wake: a.Outbox.Wake}); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -76,7 +76,7 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request, s *session) err
 		return err
 	}
 	c.opt.API.ClearSessionCookie(w)
-	return redirectWith(w, r, "/login", flash{Message: "You are signed out."})
+	return c.redirectWith(w, r, "/login", flash{Message: "You are signed out."})
 }
 
 // forgotForm is the forgot-password page's state.
@@ -150,7 +150,7 @@ func (c *Console) resetSubmit(w http.ResponseWriter, r *http.Request, _ *session
 		c.render(w, r, nil, api.Status(err), "reset", "Choose a new password", f)
 		return nil
 	}
-	return redirectWith(w, r, "/login", flash{Message: "Your password is changed. Sign in with it now."})
+	return c.redirectWith(w, r, "/login", flash{Message: "Your password is changed. Sign in with it now."})
 }
 
 // acceptForm is the accept-invitation page's state.
@@ -208,6 +208,6 @@ func (c *Console) acceptSubmit(w http.ResponseWriter, r *http.Request, _ *sessio
 		c.render(w, r, nil, api.Status(err), "accept", "Accept your invitation", f)
 		return nil
 	}
-	return redirectWith(w, r, "/login?email="+url.QueryEscape(f.Email),
+	return c.redirectWith(w, r, "/login?email="+url.QueryEscape(f.Email),
 		flash{Message: "Welcome to Roster! Your account is ready: sign in with your new password."})
 }

@@ -17,20 +17,26 @@ type flash struct {
 	Error   bool   `json:"e,omitempty"`
 }
 
-func setFlash(w http.ResponseWriter, f flash) {
+func (c *Console) setFlash(w http.ResponseWriter, f flash) {
 	b, _ := json.Marshal(f)
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+	c.setCookie(w, flashCookie, base64.RawURLEncoding.EncodeToString(b), "/", 60)
+}
+
+// setCookie sets one of the console's own cookies with the same flags as
+// the session cookie: HttpOnly, SameSite=Lax, Secure over https.
+func (c *Console) setCookie(w http.ResponseWriter, name, value, path string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: path, HttpOnly: true, Secure: c.opt.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
 }
 
 // takeFlash returns the pending message, if any, and clears it. A cookie
 // that does not decode is dropped silently: it is only a courtesy.
-func takeFlash(w http.ResponseWriter, r *http.Request) *flash {
+func (c *Console) takeFlash(w http.ResponseWriter, r *http.Request) *flash {
 	ck, err := r.Cookie(flashCookie)
 	if err != nil || ck.Value == "" {
 		return nil
 	}
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	c.setCookie(w, flashCookie, "", "/", -1)
 	b, err := base64.RawURLEncoding.DecodeString(ck.Value)
 	if err != nil {
 		return nil
@@ -43,8 +49,8 @@ func takeFlash(w http.ResponseWriter, r *http.Request) *flash {
 }
 
 // redirectWith sets a flash message and sends the browser to target.
-func redirectWith(w http.ResponseWriter, r *http.Request, target string, f flash) error {
-	setFlash(w, f)
+func (c *Console) redirectWith(w http.ResponseWriter, r *http.Request, target string, f flash) error {
+	c.setFlash(w, f)
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
 }

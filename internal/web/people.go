@@ -152,8 +152,7 @@ func (d *peopleData) TrialLeft() int {
 func (c *Console) peoplePage(w http.ResponseWriter, r *http.Request, s *session) error {
 	q := parsePeopleQuery(r.URL.Query())
 	if q.View != "" {
-		http.SetCookie(w, &http.Cookie{Name: viewCookie, Value: q.View, Path: "/people", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		c.setCookie(w, viewCookie, q.View, "/people", 365*24*3600)
 	}
 	// One address per view: the filter form's empty fields and the view
 	// switch are dropped, so what the admin bookmarks is clean.

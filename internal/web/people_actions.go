@@ -12,7 +12,7 @@ func statusOf(err error) int { return api.Status(err) }
 
 // refuse sends the admin back where they were with the reason the server
 // refused; errors that are not the user's stay errors.
-func refuse(w http.ResponseWriter, r *http.Request, back string, err error) error {
+func (c *Console) refuse(w http.ResponseWriter, r *http.Request, back string, err error) error {
 	if _, ok := toFormError(err); !ok {
 		return err
 	}
@@ -20,7 +20,7 @@ func refuse(w http.ResponseWriter, r *http.Request, back string, err error) erro
 	case roster.KindForbidden, roster.KindUnauthenticated:
 		return err
 	}
-	return redirectWith(w, r, back, flash{Message: message(err), Error: true})
+	return c.redirectWith(w, r, back, flash{Message: message(err), Error: true})
 }
 
 // userAction runs one row action on the user in the path and returns to
@@ -33,9 +33,9 @@ func (c *Console) userAction(w http.ResponseWriter, r *http.Request, s *session,
 	back, _ := backQuery(r)
 	done, err := act(r.PathValue("id"))
 	if err != nil {
-		return refuse(w, r, back, err)
+		return c.refuse(w, r, back, err)
 	}
-	return redirectWith(w, r, back, flash{Message: done})
+	return c.redirectWith(w, r, back, flash{Message: done})
 }
 
 // optional returns a pointer to a posted field, nil when it was not sent.
@@ -98,12 +98,12 @@ func (c *Console) deleteSubmit(w http.ResponseWriter, r *http.Request, s *sessio
 		err = c.svc.DeleteUser(r.Context(), s.P, id)
 	}
 	if err != nil {
-		return refuse(w, r, back, err)
+		return c.refuse(w, r, back, err)
 	}
 	if back == "/people/"+id {
 		back = "/people"
 	}
-	return redirectWith(w, r, back, flash{Message: u.Email + " is deleted."})
+	return c.redirectWith(w, r, back, flash{Message: u.Email + " is deleted."})
 }
 
 func (c *Console) sendInviteSubmit(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -142,10 +142,10 @@ func (c *Console) cancelSubmit(w http.ResponseWriter, r *http.Request, s *sessio
 		err = c.svc.CancelInvitation(r.Context(), s.P, inv.ID)
 	}
 	if err != nil {
-		return refuse(w, r, back, err)
+		return c.refuse(w, r, back, err)
 	}
 	if back == "/people/"+id {
 		back = "/people?tab=invited"
 	}
-	return redirectWith(w, r, back, flash{Message: "The invitation to " + inv.Email + " is cancelled."})
+	return c.redirectWith(w, r, back, flash{Message: "The invitation to " + inv.Email + " is cancelled."})
 }

@@ -65,10 +65,10 @@ func (c *Console) inviteSubmit(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	c.opt.Wake()
 	if !f.Send {
-		return redirectWith(w, r, "/people?tab=prepared", flash{Message: plural(len(users), "person", "people") +
+		return c.redirectWith(w, r, "/people?tab=prepared", flash{Message: plural(len(users), "person", "people") +
 			" saved as prepared. Send their invitations when you are ready."})
 	}
-	return redirectWith(w, r, "/people?tab=invited", flash{Message: "Invitation sent to " +
+	return c.redirectWith(w, r, "/people?tab=invited", flash{Message: "Invitation sent to " +
 		plural(len(users), "person", "people") + ": " + emailList(users) + "."})
 }
 
@@ -81,17 +81,17 @@ func (c *Console) sendInvitesSubmit(w http.ResponseWriter, r *http.Request, s *s
 	back, _ := backQuery(r)
 	ids := r.PostForm["ids"]
 	if len(ids) == 0 {
-		return redirectWith(w, r, back, flash{Message: "Select at least one prepared user first.", Error: true})
+		return c.redirectWith(w, r, back, flash{Message: "Select at least one prepared user first.", Error: true})
 	}
 	if len(ids) > service.MaxInvitesPerRequest {
 		return roster.Errorf(roster.KindInvalid, "at most %d users at a time", service.MaxInvitesPerRequest)
 	}
 	users, err := c.svc.SendInvites(r.Context(), s.P, ids, "")
 	if err != nil {
-		return refuse(w, r, back, err)
+		return c.refuse(w, r, back, err)
 	}
 	c.opt.Wake()
-	return redirectWith(w, r, "/people?tab=invited", flash{Message: "Invitation sent to " +
+	return c.redirectWith(w, r, "/people?tab=invited", flash{Message: "Invitation sent to " +
 		plural(len(users), "person", "people") + ": " + emailList(users) + "."})
 }
 

@@ -38,6 +38,8 @@ type Options struct {
 	// Outbox shows the operator the emails Roster keeps because no SMTP
 	// server is configured; off when emails really leave.
 	Outbox bool
+	// SecureCookies marks the console's cookies Secure (served over https).
+	SecureCookies bool
 	// Wake nudges the outbox worker after a request queued email.
 	Wake func()
 	// Files replaces the embedded templates and assets (tests).
@@ -315,7 +317,7 @@ func (c *Console) navItems(s *session, current string) []navItem {
 // render executes a page into a buffer first, so a template error never
 // leaves half a page on the wire.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, s *session, status int, page, title string, data any) {
-	v := view{Title: title, S: s, Nav: c.navItems(s, r.URL.Path), Path: r.URL.RequestURI(), Flash: takeFlash(w, r), Data: data}
+	v := view{Title: title, S: s, Nav: c.navItems(s, r.URL.Path), Path: r.URL.RequestURI(), Flash: c.takeFlash(w, r), Data: data}
 	var buf bytes.Buffer
 	if err := c.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
 		c.log.Error("console template failed", "page", page, "err", err)
