@@ -11,14 +11,18 @@ import (
 
 	"roster/internal/apitest"
 	"roster/internal/roster"
+	"roster/internal/testdb"
 )
 
 // TestConsoleFlows drives every other flow of the issue in one browser
-// against one server (SQLite); each flow has its own org.
+// against one server per database; each flow has its own org.
 func TestConsoleFlows(t *testing.T) {
-	s := startServer(t, "sqlite", true)
-	b := newBrowser(t)
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) { consoleFlows(t, startServer(t, dialect, true), newBrowser(t)) })
+	}
+}
 
+func consoleFlows(t *testing.T, s *server, b *browser) {
 	t.Run("over-license invite is blocked with the reason", func(t *testing.T) {
 		orgID := s.org("seats", roster.PlanStandard, map[string]int{"power_dialer": 1})
 		admin := b.tab(t, s, "admin")
