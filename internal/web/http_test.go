@@ -207,3 +207,70 @@ func TestPeoplePageWeight(t *testing.T) {
 		t.Fatalf("the people page ships %d bytes, want < 100 KB", total)
 	}
 }
+
+// TestBadInputIsRefused: malformed or unknown input to console pages and
+// forms gets a clear 4xx page (or a redirect carrying the reason) and
+// changes nothing; nothing answers 500.
+func TestBadInputIsRefused(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			s := startServer(t, dialect, false)
+			orgID := s.org("acme", roster.PlanStandard, map[string]int{"power_dialer": 1})
+			c := newClient(t, s)
+			c.signIn("admin@acme.test", apitest.AdminPassword)
+
+			p := c.post("/people/invite", url.Values{"emails": {"a@acme.test"}, "role": {"bogus"}, "mode": {"send"},
+				"back": {"/people"}}, nil)
+			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "no role &#34;bogus&#34;") ||
+				!strings.Contains(p.Body, ">a@acme.test</textarea>") {
+				t.Errorf("unknown role: %d", p.Status)
+			}
+			p = c.post("/people/invite", url.Values{"emails": {"a@acme.test"}, "license": {"nope"}, "mode": {"send"}}, nil)
+			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "no license type") {
+				t.Errorf("unknown license: %d", p.Status)
+			}
+			p = c.post("/people/invite", url.Values{"emails": {""}, "mode": {"send"}}, nil)
+			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "at least one email") {
+				t.Errorf("no addresses: %d", p.Status)
+			}
+			huge := strings.Repeat("x@acme.test ", 100_000)
+			if p := c.post("/people/invite", url.Values{"emails": {huge}}, nil); p.Status != http.StatusUnprocessableEntity {
+				t.Errorf("1 MB form: %d", p.Status)
+			}
+			if p := c.post("/people/send-invites", url.Values{"ids": {"no-such-user"}, "back": {"/people?tab=prepared"}}, nil); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/people?tab=prepared" {
+				t.Errorf("sending to an unknown user: %d %s", p.Status, p.Header.Get("Location"))
+			}
+			for _, path := range []string{"/people/not-a-uuid/disable", "/people/01900000-0000-7000-8000-000000000000/enable",
+				"/people/x/resend", "/people/x/cancel", "/people/x/delete", "/people/x/send-invite"} {
+				p := c.post(path, url.Values{"back": {"https://evil.test/"}}, nil)
+				if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/people" {
+					t.Errorf("POST %s: %d to %q", path, p.Status, p.Header.Get("Location"))
+				}
+			}
+			for path, want := range map[string]int{
+				"/people?cursor=garbage":          http.StatusOK,
+				"/people?tab=nonsense&sort=drop":  http.StatusSeeOther,
+				"/people/not-a-uuid":              http.StatusNotFound,
+				"/audit?cursor=garbage&from=zzz":  http.StatusOK,
+				"/audit?actor=nobody@acme.test":   http.StatusOK,
+				"/invite/accept":                  http.StatusGone,
+				"/invite/accept?token=rsi_forged": http.StatusGone,
+				"/no/such/page":                   http.StatusNotFound,
+				"/static/nope.js":                 http.StatusNotFound,
+			} {
+				if p := c.get(path); p.Status != want {
+					t.Errorf("GET %s: %d, want %d", path, p.Status, want)
+				}
+			}
+			reset := c.post("/password/reset", url.Values{"token": {"rsr_forged"}, "password": {"fine long phrase"},
+				"password_again": {"fine long phrase"}}, nil)
+			if reset.Status != http.StatusGone {
+				t.Errorf("forged reset token: %d", reset.Status)
+			}
+			counts, err := s.app.DB.Reader().CountUsersByStatus(context.Background(), orgID)
+			if err != nil || counts[roster.StatusActive] != 1 || len(counts) != 1 {
+				t.Fatalf("refused input changed users: %v %v", counts, err)
+			}
+		})
+	}
+}
