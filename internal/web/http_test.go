@@ -274,3 +274,26 @@ func TestBadInputIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestLoginSeveralOrgs: an email with accounts in two orgs is asked which
+// one, keeping what was typed, and then signs in to that one.
+func TestLoginSeveralOrgs(t *testing.T) {
+	s := startServer(t, "sqlite", false)
+	a := s.org("alpha", roster.PlanStandard, nil)
+	bID := s.org("beta", roster.PlanStandard, nil)
+	s.activeUser(a, "dup@x.test", "agent", "")
+	inBeta := s.activeUser(bID, "dup@x.test", "agent", "")
+	c := newClient(t, s)
+	p := c.post("/login", url.Values{"email": {"Dup@X.test"}, "password": {apitest.UserPassword}}, nil)
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, `id="org"`) ||
+		!strings.Contains(p.Body, `value="Dup@X.test"`) {
+		t.Fatalf("ambiguous email: %d", p.Status)
+	}
+	p = c.post("/login", url.Values{"email": {"Dup@X.test"}, "password": {apitest.UserPassword}, "org": {"beta"}}, nil)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("with org: %d %s", p.Status, p.Body)
+	}
+	if loc := c.get("/").Header.Get("Location"); loc != "/people/"+inBeta {
+		t.Fatalf("signed in to %s, want beta's user", loc)
+	}
+}
