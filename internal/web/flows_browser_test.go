@@ -97,6 +97,33 @@ func consoleFlows(t *testing.T, s *server, b *browser) {
 		pat.wantText("main", "cancelled", "ask your admin")
 	})
 
+	t.Run("keyboard only", func(t *testing.T) {
+		orgID := s.org("keys", roster.PlanStandard, nil)
+		s.activeUser(orgID, "kb@keys.test", "agent", "")
+		admin := b.tab(t, s, "admin")
+		admin.signIn("admin@keys.test", apitest.AdminPassword)
+		admin.do(chromedp.Focus(chromedp.CSS(`button.dots[aria-label="Actions for kb@keys.test"]`)), chromedp.KeyEvent("\r"))
+		if !js[bool](admin, `document.querySelector("[popover]:popover-open") !== null`) {
+			t.Fatal("Enter on ⋯ did not open the menu")
+		}
+		admin.do(chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"))
+		if f := js[string](admin, `document.activeElement.textContent`); f != "Disable user" {
+			t.Fatalf("Tab in the menu reached %q", f)
+		}
+		admin.do(chromedp.KeyEvent("\r"))
+		if !js[bool](admin, `document.querySelector("#dlg-disable").open && document.querySelector("#dlg-disable").contains(document.activeElement)`) {
+			t.Fatal("the confirm dialog did not open with focus inside")
+		}
+		admin.do(chromedp.KeyEvent("\x1b"))
+		if js[bool](admin, `document.querySelector("#dlg-disable").open`) {
+			t.Fatal("Escape did not close the dialog")
+		}
+		if outline := js[string](admin, `(() => { const b = document.querySelector("[data-opens=dlg-invite]"); b.focus();
+			return getComputedStyle(b).outlineStyle; })()`); outline == "none" {
+			t.Fatal("keyboard focus is invisible")
+		}
+	})
+
 	t.Run("delete asks for confirmation", func(t *testing.T) {
 		orgID := s.org("del", roster.PlanStandard, nil)
 		id := s.activeUser(orgID, "gone@del.test", "agent", "")
@@ -273,6 +300,17 @@ func consoleFlows(t *testing.T, s *server, b *browser) {
 		}
 		admin.do(chromedp.KeyEvent("\x1b"))
 		admin.check("people-trial")
+		// Past the trial's lifetime allowance the dialog refuses too.
+		admin.do(chromedp.Click(chromedp.CSS("[data-opens=dlg-invite]"), chromedp.NodeVisible))
+		var many []string
+		for i := range 15 {
+			many = append(many, fmt.Sprintf("t%d@trial.test", i))
+		}
+		admin.fill("#inv-emails", strings.Join(many, ","))
+		admin.wantText("[data-seat-msg]", "Your free trial has 14 invitations left and you entered 15 addresses")
+		if !js[bool](admin, `document.querySelector("#dlg-invite [data-submit]").disabled`) {
+			t.Fatal("15 invitations with 14 left: send is enabled")
+		}
 		admin.open("/licenses")
 		admin.wantText("main", "14 of 15", "invitations left")
 	})
