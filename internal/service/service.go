@@ -23,6 +23,7 @@ import (
 // for unique violations.
 type Tx interface {
 	orgStore
+	consoleStore
 	LockOrg(ctx context.Context, orgID string) error
 
 	CreateOrg(ctx context.Context, o *roster.Org) error
