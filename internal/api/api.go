@@ -218,3 +218,22 @@ func ClientIP(r *http.Request) string {
 	}
 	return host
 }
+
+// CrossOriginProtection refuses browsers' cross-origin unsafe requests (a
+// form or fetch from another site riding on a session cookie). Under /api/
+// the refusal is a 403 problem like every other API error; elsewhere a
+// short plain-text 403.
+func CrossOriginProtection(log *slog.Logger) *http.CrossOriginProtection {
+	if log == nil {
+		log = slog.Default()
+	}
+	c := http.NewCrossOriginProtection()
+	c.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeProblem(w, r, log, roster.Errorf(roster.KindForbidden, "cross-origin requests are refused; call the API from this site or with a bearer token"))
+			return
+		}
+		http.Error(w, "Cross-origin request refused.", http.StatusForbidden)
+	}))
+	return c
+}

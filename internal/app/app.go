@@ -89,7 +89,7 @@ func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	a.API.Register(mux)
 	a.Console.Register(mux)
-	return http.NewCrossOriginProtection().Handler(mux)
+	return api.CrossOriginProtection(a.Log).Handler(mux)
 }
 
 // Serve serves HTTP on ln and runs the background workers until ctx is

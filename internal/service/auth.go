@@ -309,6 +309,11 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, ip string)
 		return err
 	}
 	return s.store.Tx(ctx, func(tx Tx) error {
+		// The org lock orders this write after any admin change of the
+		// user in flight (a deactivation must not be written back over).
+		if err := tx.LockOrg(ctx, reset.OrgID); err != nil {
+			return err
+		}
 		if err := tx.UsePasswordReset(ctx, reset.OrgID, reset.ID, s.clock()); err != nil {
 			return err
 		}

@@ -208,9 +208,19 @@ func (s *Service) SendInvites(ctx context.Context, p *Principal, userIDs []strin
 		return nil, err
 	}
 	integration = strings.TrimSpace(integration)
-	if err := roster.ValidateName(integration); err != nil {
-		return nil, &roster.Error{Kind: roster.KindInvalid, Message: "the request has invalid fields",
-			Fields: []roster.FieldError{{Field: "integration", Message: err.Error()}}}
+	var check roster.Validation
+	check.Check("integration", roster.ValidateName(integration))
+	// One person listed twice would get two live links and be counted
+	// twice against seats and a trial's allowance.
+	seen := make(map[string]bool, len(userIDs))
+	for i, id := range userIDs {
+		if seen[id] {
+			check.Add(fmt.Sprintf("user_ids[%d]", i), "lists a user already listed")
+		}
+		seen[id] = true
+	}
+	if err := check.Err(); err != nil {
+		return nil, err
 	}
 	var out []roster.User
 	err := s.store.Tx(ctx, func(tx Tx) error {
@@ -407,8 +417,12 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (*roster
 	}
 	var out *roster.User
 	err = s.store.Tx(ctx, func(tx Tx) error {
-		// Read again under the write lock: of two concurrent accepts only
-		// the first finds the invitation pending.
+		// Read again under the org lock: of two concurrent accepts only
+		// the first finds the invitation pending, and the second is told
+		// the link is used (410), not that something conflicted.
+		if err := tx.LockOrg(ctx, inv.OrgID); err != nil {
+			return err
+		}
 		inv, err := tx.Invitation(ctx, inv.OrgID, inv.ID)
 		if err != nil {
 			return err
