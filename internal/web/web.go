@@ -61,7 +61,7 @@ type Console struct {
 // pageNames are the page templates; each is parsed with the layout at
 // start-up, so a broken template stops the server from starting.
 var pageNames = []string{"login", "forgot", "reset", "accept", "people", "user", "licenses", "roles", "audit",
-	"outbox", "error"}
+	"outbox", "error", "phone", "voicemail", "phone_apps", "phone_numbers", "directory"}
 
 // New parses every template and hashes every asset. A template that does
 // not parse is an error.
@@ -160,6 +160,24 @@ func (c *Console) routes() []route {
 		{"GET /roles", c.authed(c.rolesPage)},
 		{"GET /audit", c.authed(c.auditPage)},
 		{"GET /outbox", c.authed(c.outboxPage)},
+		// Phone identity: phone.go, phone_voicemail.go, phone_apps.go,
+		// phone_numbers.go, directory.go.
+		{"GET /me/phone", c.authed(c.phonePage)},
+		{"POST /me/phone", c.authed(c.phoneSubmit)},
+		{"GET /people/{id}/phone", c.authed(c.phonePage)},
+		{"POST /people/{id}/phone", c.authed(c.phoneSubmit)},
+		{"POST /people/{id}/phone/greeting", c.authed(c.greetingSubmit)},
+		{"POST /people/{id}/phone/greeting/reset", c.authed(c.greetingResetSubmit)},
+		{"GET /people/{id}/phone/apps", c.authed(c.appsPage)},
+		{"POST /people/{id}/phone/apps", c.authed(c.appsSubmit)},
+		{"GET /people/{id}/phone/apps/mobile.png", c.authed(c.mobileQR)},
+		{"GET /people/{id}/voicemail", c.authed(c.voicemailPage)},
+		{"GET /phone-numbers", c.authed(c.numbersPage)},
+		{"POST /phone-numbers", c.authed(c.numberAddSubmit)},
+		{"POST /phone-numbers/{id}", c.authed(c.numberUpdateSubmit)},
+		{"POST /phone-numbers/{id}/delete", c.authed(c.numberDeleteSubmit)},
+		{"GET /directory", c.authed(c.directoryPage)},
+		{"POST /directory/settings", c.authed(c.directorySettingsSubmit)},
 		{"/", c.public(func(w http.ResponseWriter, r *http.Request, _ *session) error {
 			return roster.Errorf(roster.KindNotFound, "there is no page at %s", r.URL.Path)
 		})},
@@ -308,6 +326,9 @@ func (c *Console) navItems(s *session, current string) []navItem {
 	add("/roles", "Roles", s.can(roster.PermUsersRead))
 	add("/audit", "Audit log", s.can(roster.PermAuditView))
 	add("/outbox", "Outbox", c.opt.Outbox && s.can(roster.PermSettingsManage))
+	add("/phone-numbers", "Phone numbers", s.can(roster.PermTelephonyManage))
+	add("/directory", "Directory", true)
+	add("/me/phone", "My phone", s.P.UserID != "")
 	if !s.can(roster.PermUsersRead) {
 		add("/people/"+s.P.UserID, "My profile", true)
 	}
@@ -370,6 +391,9 @@ func (c *Console) funcs() template.FuncMap {
 		"expired": func(t time.Time) bool { return !c.svc.Now().Before(t) },
 	}
 	for k, v := range partFuncs() {
+		fm[k] = v
+	}
+	for k, v := range phoneFuncs() {
 		fm[k] = v
 	}
 	return fm
