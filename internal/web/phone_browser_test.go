@@ -275,6 +275,7 @@ func TestConsolePhoneFlow(t *testing.T) {
 			if n := js[int](admin, `document.querySelectorAll("table.people tbody tr").length`); n != 1 {
 				t.Fatalf("search by extension found %d rows", n)
 			}
+			admin.check("people-extension")
 			admin.submit(`a[aria-label="Voicemail messages of jane@acme.test"]`)
 			admin.wantText("table.voicemails", "Caller 123", "+442079460123", "Caller 142", "1m5s", "Please call me back")
 			if first := js[string](admin, `document.querySelector("table.voicemails tbody tr").innerText`); !strings.Contains(first, "+442079460123") {
