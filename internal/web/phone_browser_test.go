@@ -242,6 +242,7 @@ func TestConsolePhoneFlow(t *testing.T) {
 			admin.submit(`a[href$="/phone/apps?show=mobile"]`)
 			admin.do(chromedp.Poll[chromedp.Void](`document.querySelector("img.qr").complete && document.querySelector("img.qr").naturalWidth > 0`))
 			admin.wantText("#mobile-expiry", "Scan it with the mobile app before", "UTC")
+			admin.check("phone-apps-qr")
 			admin.submit("form[action$='/phone/apps'] button")
 			link := admin.text("#desktop-link")
 			if !strings.HasPrefix(link, "roster-desktop://provision?") || !strings.Contains(link, "token=rsp_") {
