@@ -231,7 +231,11 @@ func TestConsolePhoneFlow(t *testing.T) {
 			if err != nil || g.ContentType != "audio/wav" || len(g.Data) != len(wavFile(8000)) {
 				t.Fatalf("stored greeting: %v", err)
 			}
-			admin.submit(`form[action$="/phone/greeting/reset"] button`)
+			admin.do(chromedp.Click(chromedp.CSS(`[data-opens=dlg-greeting-reset]`), chromedp.NodeVisible),
+				chromedp.Poll[chromedp.Void](`document.querySelector("dialog[open]")`))
+			admin.wantText("dialog[open]", "The uploaded greeting is deleted")
+			admin.check("phone-greeting-reset-dialog")
+			admin.submit(`dialog[open] button.danger`)
 			admin.wantText(".flash", "default greeting")
 			admin.wantText("#greeting-state", "default greeting")
 

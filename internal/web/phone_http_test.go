@@ -7,7 +7,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"roster/internal/apitest"
@@ -272,7 +274,7 @@ func TestPhoneBadInput(t *testing.T) {
 				t.Fatalf("numbers: %+v", numbers)
 			}
 			if p := admin.post("/phone-numbers/"+numbers[0].ID, url.Values{"label": {strings.Repeat("x", 101)}}, nil); p.Status != http.StatusUnprocessableEntity ||
-				!strings.Contains(p.Body, "at most 100") {
+				!strings.Contains(p.Body, "at most 100") || !strings.Contains(p.Body, `value="`+strings.Repeat("x", 101)+`"`) {
 				t.Errorf("long label: %d", p.Status)
 			}
 			for _, id := range []string{"nope", "01900000-0000-7000-8000-000000000000"} {
@@ -338,5 +340,55 @@ func TestMobileQRCode(t *testing.T) {
 	}
 	if p := admin.get("/people/" + jane + "/phone/apps"); p.Status != http.StatusConflict {
 		t.Errorf("apps page of an inactive user: %d", p.Status)
+	}
+}
+
+// TestPhoneExtensionRace: admins saving the same extension for different
+// people at once through the console: exactly one wins, the others are
+// told it is taken, and the extension ends up with one user.
+func TestPhoneExtensionRace(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			s := startServer(t, dialect, false)
+			ctx := context.Background()
+			orgID := s.org("acme", roster.PlanStandard, nil)
+			const n = 6
+			var ids []string
+			for i := range n {
+				ids = append(ids, s.activeUser(orgID, "p"+strconv.Itoa(i)+"@acme.test", "agent", ""))
+			}
+			statuses := make([]int, n)
+			var wg sync.WaitGroup
+			for i, id := range ids {
+				c := newClient(t, s)
+				c.signIn("admin@acme.test", apitest.AdminPassword)
+				wg.Go(func() {
+					statuses[i] = c.post("/people/"+id+"/phone", phoneForm(url.Values{"extension": {"777"}}), nil).Status
+				})
+			}
+			wg.Wait()
+			won := 0
+			for _, st := range statuses {
+				switch st {
+				case http.StatusSeeOther:
+					won++
+				case http.StatusConflict:
+				default:
+					t.Errorf("concurrent save answered %d", st)
+				}
+			}
+			holders := 0
+			for _, id := range ids {
+				if s.phoneSettings(orgID, id).Extension == "777" {
+					holders++
+				}
+			}
+			if won != 1 || holders != 1 {
+				t.Fatalf("%d saves won and %d users hold 777 (statuses %v)", won, holders, statuses)
+			}
+			if u, err := s.app.DB.Reader().UserByExtension(ctx, orgID, "777"); err != nil || u.Extension != "777" {
+				t.Fatalf("extension lookup: %v", err)
+			}
+		})
 	}
 }

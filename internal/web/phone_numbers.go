@@ -19,8 +19,9 @@ type numbersData struct {
 	// Errs are the add form's field errors; Problem its overall message.
 	Errs    map[string]string
 	Problem string
-	// LabelErr refuses a label edit; LabelFor names the number it was for.
-	LabelErr, LabelFor string
+	// LabelErr refuses a label edit of the number LabelFor; LabelTyped is
+	// what was typed, shown again.
+	LabelErr, LabelFor, LabelTyped string
 }
 
 // numbersPage lists the org's numbers (telephony.manage): add, label, make
@@ -89,7 +90,7 @@ func (c *Console) numberUpdateSubmit(w http.ResponseWriter, r *http.Request, s *
 		if !ok || label == nil {
 			return err
 		}
-		return c.renderNumbers(w, r, s, &numbersData{LabelErr: errs["label"], LabelFor: id}, statusOf(err))
+		return c.renderNumbers(w, r, s, &numbersData{LabelErr: errs["label"], LabelFor: id, LabelTyped: *label}, statusOf(err))
 	}
 	msg := "The label of " + n.Number + " is saved."
 	if main != nil {
