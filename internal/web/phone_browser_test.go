@@ -164,6 +164,11 @@ func TestConsolePhoneFlow(t *testing.T) {
 				document.querySelector("#dest-0").getAttribute("aria-invalid") === null`) {
 				t.Error("the invalid fields are not the ones marked")
 			}
+			// Each error is read out with its field.
+			if got := js[string](admin, `document.querySelector("#mobile_number").getAttribute("aria-describedby").split(" ")
+				.map(id => document.getElementById(id).innerText).join(" ")`); !strings.Contains(got, "E.164") {
+				t.Errorf("the mobile number field is described by %q", got)
+			}
 			admin.check("phone-settings-errors")
 			if ps := s.phoneSettings(orgID, jane); ps.Extension != "" || ps.TimeZone != "UTC" || ps.UpdatedAt != nil {
 				t.Fatalf("a refused form changed the settings: %+v", ps)

@@ -46,12 +46,17 @@ func timeZoneChoices() []option {
 // phoneFieldCtx is one phone number input of the settings form.
 type phoneFieldCtx struct{ Name, Label, Value, Err string }
 
+// perrCtx is a field's error message; ID is the field's element ID, so the
+// field can name its error in aria-describedby.
+type perrCtx struct{ ID, Msg string }
+
 // phoneFuncs are the template functions of the phone pages.
 func phoneFuncs() template.FuncMap {
 	return template.FuncMap{
 		"phoneField": func(name, label, value string, errs map[string]string) phoneFieldCtx {
 			return phoneFieldCtx{name, label, value, errs[name]}
 		},
+		"perr":    func(id, msg string) perrCtx { return perrCtx{id, msg} },
 		"inc":     func(i int) int { return i + 1 },
 		"destKey": func(i int) string { return "forwarding.destinations[" + strconv.Itoa(i) + "]" },
 	}
