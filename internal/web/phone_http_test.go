@@ -392,3 +392,40 @@ func TestPhoneExtensionRace(t *testing.T) {
 		})
 	}
 }
+
+// TestGreetingDownload: an uploaded greeting downloads as it was uploaded,
+// for those who may read the user's phone settings only.
+func TestGreetingDownload(t *testing.T) {
+	s := startServer(t, "sqlite", false)
+	orgID := s.org("acme", roster.PlanStandard, map[string]int{"power_dialer": 5})
+	jane := s.activeUser(orgID, "jane@acme.test", "agent", "power_dialer")
+	s.activeUser(orgID, "agent@acme.test", "agent", "")
+	s.activeUser(orgID, "manager@acme.test", "manager", "")
+	admin := newClient(t, s)
+	admin.signIn("admin@acme.test", apitest.AdminPassword)
+	path := "/people/" + jane + "/phone/greeting"
+	if p := admin.get(path); p.Status != http.StatusNotFound || !strings.Contains(p.Body, "default greeting") {
+		t.Fatalf("download with the default greeting: %d", p.Status)
+	}
+	wav := wavFile(2000)
+	if p := admin.upload(path, "Hello There.WAV", wav); p.Status != http.StatusSeeOther {
+		t.Fatalf("upload: %d %s", p.Status, p.Body)
+	}
+	if p := admin.get("/people/" + jane + "/phone"); !strings.Contains(p.Body, `href="`+path+`" download`) {
+		t.Error("the settings page offers no download of the uploaded greeting")
+	}
+	mgr := newClient(t, s)
+	mgr.signIn("manager@acme.test", apitest.UserPassword)
+	for _, c := range []*client{admin, mgr} {
+		p := c.get(path)
+		if p.Status != http.StatusOK || p.Body != string(wav) || p.Header.Get("Content-Type") != "audio/wav" ||
+			!strings.HasPrefix(p.Header.Get("Content-Disposition"), "attachment") || p.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("download: %d %v", p.Status, p.Header)
+		}
+	}
+	agent := newClient(t, s)
+	agent.signIn("agent@acme.test", apitest.UserPassword)
+	if p := agent.get(path); p.Status != http.StatusForbidden {
+		t.Errorf("another agent downloading the greeting: %d", p.Status)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"roster/internal/phone"
 	"roster/internal/roster"
 )
 
@@ -47,6 +48,25 @@ func (c *Console) greetingSubmit(w http.ResponseWriter, r *http.Request, s *sess
 		return refuse(errs["audio"])
 	}
 	return c.redirectWith(w, r, phonePath(s, id), flash{Message: "The new voicemail greeting is in place."})
+}
+
+// greetingFile lets whoever may read the settings download the uploaded
+// greeting to check it (the console plays no media itself).
+func (c *Console) greetingFile(w http.ResponseWriter, r *http.Request, s *session) error {
+	g, err := c.svc.Greeting(r.Context(), s.P, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ext := ".wav"
+	if g.ContentType != phone.AudioWAV {
+		ext = ".mp3"
+	}
+	h := w.Header()
+	h.Set("Content-Type", g.ContentType)
+	h.Set("Content-Disposition", `attachment; filename="greeting`+ext+`"`)
+	h.Set("Cache-Control", "no-store")
+	_, err = w.Write(g.Data)
+	return err
 }
 
 // greetingResetSubmit goes back to the default greeting.

@@ -166,6 +166,7 @@ func (c *Console) routes() []route {
 		{"POST /me/phone", c.authed(c.phoneSubmit)},
 		{"GET /people/{id}/phone", c.authed(c.phonePage)},
 		{"POST /people/{id}/phone", c.authed(c.phoneSubmit)},
+		{"GET /people/{id}/phone/greeting", c.authed(c.greetingFile)},
 		{"POST /people/{id}/phone/greeting", c.authed(c.greetingSubmit)},
 		{"POST /people/{id}/phone/greeting/reset", c.authed(c.greetingResetSubmit)},
 		{"GET /people/{id}/phone/apps", c.authed(c.appsPage)},
