@@ -286,7 +286,7 @@ func TestConsolePhoneFlow(t *testing.T) {
 				t.Fatalf("search by extension found %d rows", n)
 			}
 			admin.check("people-extension")
-			admin.submit(`a[aria-label="Voicemail messages of jane@acme.test"]`)
+			admin.submit(`a[aria-label="Voicemail of jane@acme.test"]`)
 			admin.wantText("table.voicemails", "Caller 123", "+442079460123", "Caller 142", "1m5s", "Please call me back")
 			if first := js[string](admin, `document.querySelector("table.voicemails tbody tr").innerText`); !strings.Contains(first, "+442079460123") {
 				t.Fatalf("newest message is not first: %s", first)
