@@ -336,6 +336,21 @@ func TestConsolePhoneFlow(t *testing.T) {
 			jt.submit(`a[href="/people/` + jane + `/voicemail"]`)
 			jt.wantText("h1", "My voicemail messages")
 			jt.wantText("table.voicemails", "Please call me back")
+
+			// A manager reads Jane's settings but is offered nothing to change.
+			s.activeUser(orgID, "lead@acme.test", "manager", "")
+			lead := b.tab(t, s, "manager")
+			lead.signIn("lead@acme.test", apitest.UserPassword)
+			lead.open("/people/" + jane + "/phone")
+			lead.wantText("main", "You can read these settings", "Reserved by an admin")
+			if js[bool](lead, `document.querySelector("form.phone button, #audio, input[name=lock_extension]") !== null ||
+				[...document.querySelectorAll("form.phone fieldset")].some(f => !f.disabled)`) {
+				t.Fatal("a manager is offered changes to someone's phone settings")
+			}
+			if v := lead.value("#time_zone"); v != "America/New_York" {
+				t.Fatalf("manager sees time zone %q", v)
+			}
+			lead.check("phone-settings-readonly")
 		})
 	}
 }
