@@ -43,7 +43,7 @@ type orgLookups struct {
 	// Teams fill the People page's team filter.
 	Teams     []roster.Team
 	roleNames map[string]string
-	poolNames   map[string]string
+	poolNames map[string]string
 }
 
 // RoleName is the display name of a role key.

@@ -145,4 +145,6 @@ func (q peopleQuery) SortState(key string) string {
 }
 
 // Filtered reports whether any filter or search is on.
-func (q peopleQuery) Filtered() bool { return q.Q != "" || q.Role != "" || q.License != "" || q.Team != "" }
+func (q peopleQuery) Filtered() bool {
+	return q.Q != "" || q.Role != "" || q.License != "" || q.Team != ""
+}
