@@ -281,7 +281,7 @@ func TestConsoleOrgFlows(t *testing.T) {
 				mgrRole = ro.ID
 			}
 		}
-		admin.do(chromedp.Click(chromedp.CSS(`input[name=role_ids][value="`+mgrRole+`"]`)))
+		admin.do(chromedp.Click(chromedp.CSS(`input[name=role_ids][value="` + mgrRole + `"]`)))
 		admin.submit("form[aria-label='Linked roles'] button")
 		admin.wantText("table.members", "mgr@crew.test")
 		admin.check("team")
