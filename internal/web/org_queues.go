@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"roster/internal/roster"
 	"roster/internal/service"
@@ -71,6 +72,11 @@ func (c *Console) renderQueue(w http.ResponseWriter, r *http.Request, s *session
 	}
 	if d.Members, err = c.svc.QueueMembers(r.Context(), s.P, q.ID); err != nil {
 		return err
+	}
+	if f != nil && f.Form == "member" && !slices.ContainsFunc(d.Members, func(m roster.QueueMember) bool { return m.UserID == d.RefusedUser }) {
+		// The refused row is not listed (a forged or stale form): show
+		// the reason on the add form instead of nowhere.
+		f.Form = "add"
 	}
 	c.render(w, r, s, status, "queue", q.Name, d)
 	return nil

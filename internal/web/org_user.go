@@ -158,6 +158,7 @@ func (c *Console) directPermissionsSubmit(w http.ResponseWriter, r *http.Request
 		if !ok || roster.ErrorKind(err) == roster.KindForbidden || roster.ErrorKind(err) == roster.KindNotFound {
 			return err
 		}
+		atProfile(r, id)
 		return c.renderUser(w, r, s, statusOf(err), &userOrgForms{Direct: postedPerms(r), DirectErr: fe})
 	}
 	return c.redirectWith(w, r, "/people/"+id, flash{Message: "Direct permissions saved; they apply at the user's next request."})
@@ -173,7 +174,7 @@ func (c *Console) myIntegrationLinkSubmit(w http.ResponseWriter, r *http.Request
 		if !ok || roster.ErrorKind(err) == roster.KindForbidden || roster.ErrorKind(err) == roster.KindUnauthenticated {
 			return err
 		}
-		r.SetPathValue("id", s.P.UserID)
+		atProfile(r, s.P.UserID)
 		return c.renderUser(w, r, s, statusOf(err), &userOrgForms{Link: f, LinkErr: fe})
 	}
 	return c.redirectWith(w, r, "/people/"+s.P.UserID, flash{Message: "Integration linked."})
@@ -187,4 +188,12 @@ func (c *Console) myIntegrationUnlinkSubmit(w http.ResponseWriter, r *http.Reque
 		return c.refuse(w, r, "/people/"+s.P.UserID, err)
 	}
 	return c.redirectWith(w, r, "/people/"+s.P.UserID, flash{Message: "Integration unlinked."})
+}
+
+// atProfile makes a refused profile form render as the profile page itself,
+// so that its links and dialogs return to the profile, not to the form's
+// POST-only address.
+func atProfile(r *http.Request, id string) {
+	r.SetPathValue("id", id)
+	r.URL.Path, r.URL.RawQuery = "/people/"+id, ""
 }
