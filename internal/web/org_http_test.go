@@ -318,3 +318,49 @@ func mainOf(body string) string {
 	}
 	return body
 }
+
+// TestPeoplePageWeightWithTeams: 50 active people, each in two teams with
+// long names and a presence, still ship under 100 KB of HTML, CSS and
+// JavaScript, and the team filter narrows the list to one team's members.
+func TestPeoplePageWeightWithTeams(t *testing.T) {
+	s := startServer(t, "sqlite", false)
+	orgID := s.org("acme", roster.PlanProfessional, nil)
+	ctx := context.Background()
+	op := service.Operator(orgID)
+	var ids []string
+	for i := range 60 {
+		ids = append(ids, s.activeUser(orgID, fmt.Sprintf("person%02d@a-rather-long-company-domain.example", i), "agent", ""))
+	}
+	a, err := s.app.Service.CreateTeam(ctx, op, service.TeamInput{Name: "Enterprise accounts, west coast", MemberIDs: ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.Service.CreateTeam(ctx, op, service.TeamInput{Name: "Inbound overflow, second line", MemberIDs: ids[:30]}); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	c.signIn("admin@acme.test", apitest.AdminPassword)
+	p := c.get("/people")
+	if n := strings.Count(p.Body, `<tr>`) - 1; n != 50 {
+		t.Fatalf("%d rows on the page, want 50", n)
+	}
+	if n := strings.Count(p.Body, `class="pr pr-`); n != 50 {
+		t.Fatalf("%d presence indicators, want 50", n)
+	}
+	total := len(p.Body)
+	for _, m := range regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`).FindAllStringSubmatch(p.Body, -1) {
+		a := c.get(strings.ReplaceAll(m[1], "&amp;", "&"))
+		total += len(a.Body)
+	}
+	t.Logf("people page with 50 rows in teams: %d bytes of HTML, %d bytes in all", len(p.Body), total)
+	if total >= 100_000 {
+		t.Fatalf("the people page ships %d bytes, want < 100 KB", total)
+	}
+	second := c.get("/people?team=" + url.QueryEscape(a.ID))
+	if second.Status != http.StatusOK || strings.Count(second.Body, "<tr>")-1 != 50 || strings.Contains(second.Body, "admin@acme.test") {
+		t.Fatalf("filtered by a team of 60: %d", second.Status)
+	}
+	if !strings.Contains(second.Body, `<option value="`+a.ID+`" selected>`) {
+		t.Error("the team select does not show the chosen team")
+	}
+}
