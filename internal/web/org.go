@@ -124,12 +124,6 @@ func formInt(r *http.Request, field string, def int, v *roster.Validation) int {
 	return n
 }
 
-// formBack is where a form returns: its back field when it is a path on
-// this site, else fallback.
-func formBack(r *http.Request, fallback string) string {
-	return localPath(r.PostFormValue("back"), fallback)
-}
-
 // formRefusal is a refused form's state: what was typed and why it was
 // refused, keyed by which form of the page it belongs to.
 type formRefusal struct {
