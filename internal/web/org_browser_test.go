@@ -297,7 +297,7 @@ func TestConsoleOrgFlows(t *testing.T) {
 		leader := b.tab(t, s, "leader")
 		leader.signIn("lead@crew.test", apitest.UserPassword)
 		leader.open("/my-team")
-		leader.wantText("main", "You lead Night crew", "Online")
+		leader.wantText("main", "You lead Night crew", "Online", "Team Leader")
 		if strings.Contains(leader.text("main"), "Calls (30 days)") {
 			t.Fatal("a standard plan shows call statistics")
 		}
@@ -345,7 +345,7 @@ func TestConsoleOrgFlows(t *testing.T) {
 		admin := b.tab(t, s, "admin")
 		admin.signIn("admin@q.test", apitest.AdminPassword)
 		admin.open("/reports")
-		admin.wantText("#report-unqueued", "ann@q.test", "bob@q.test")
+		admin.wantText("#report-unqueued", "ann@q.test", "bob@q.test", "Agent")
 		admin.wantText("#report-inactive", "old@q.test")
 		if strings.Contains(admin.text("#report-inactive"), "ann@q.test") {
 			t.Fatal("a user seen today is in the 30-day report")

@@ -364,3 +364,44 @@ func TestPeoplePageWeightWithTeams(t *testing.T) {
 		t.Error("the team select does not show the chosen team")
 	}
 }
+
+// TestUserPageEveryStatus: the org sections of a profile render for users
+// in every status; only active users show presence and are offered the
+// direct-permission editor once they can sign in.
+func TestUserPageEveryStatus(t *testing.T) {
+	s := startServer(t, "sqlite", false)
+	f := newOrgFixture(t, s, "acme", roster.PlanProPlus)
+	ctx := context.Background()
+	op := service.Operator(f.orgID)
+	prepared := s.prepared(f.orgID, "agent", "", "prep@acme.test")[0]
+	invited, err := s.app.Service.Invite(ctx, op, service.InviteInput{Emails: []string{"inv@acme.test"}, Role: "agent", Send: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := s.activeUser(f.orgID, "gone@acme.test", "agent", "")
+	if _, err := s.app.Service.DeactivateUser(ctx, op, gone); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	c.signIn("admin@acme.test", apitest.AdminPassword)
+	for id, want := range map[string][]string{
+		f.agent:       {"Teams and queues", "Alpha", "Calls handled", "Role Closer", "Direct permissions"},
+		prepared.ID:   {"Teams and queues", "Direct permissions"},
+		invited[0].ID: {"Teams and queues"},
+		gone:          {"Teams and queues", "Direct permissions"},
+	} {
+		p := c.get("/people/" + id)
+		if p.Status != http.StatusOK {
+			t.Errorf("GET /people/%s: %d", id, p.Status)
+			continue
+		}
+		for _, w := range want {
+			if !strings.Contains(p.Body, w) {
+				t.Errorf("the page of %s does not say %q", id, w)
+			}
+		}
+		if id != f.agent && (strings.Contains(p.Body, `class="presence"`) || strings.Contains(p.Body, "Calls handled")) {
+			t.Errorf("the page of %s (not active) shows presence or call statistics", id)
+		}
+	}
+}

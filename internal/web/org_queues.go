@@ -180,6 +180,7 @@ type reportSection struct {
 type reportsData struct {
 	Sections []reportSection
 	Limit    int
+	Roles    map[string]string // role key → name
 }
 
 // reportsPage shows the two audits of seed 001: active agents in no
@@ -193,10 +194,28 @@ func (c *Console) reportsPage(w http.ResponseWriter, r *http.Request, s *session
 	if err != nil {
 		return err
 	}
-	c.render(w, r, s, http.StatusOK, "reports", "Reports", reportsData{Limit: service.ReportLimit,
+	roles, err := roleNames(r, c, s)
+	if err != nil {
+		return err
+	}
+	c.render(w, r, s, http.StatusOK, "reports", "Reports", reportsData{Limit: service.ReportLimit, Roles: roles,
 		Sections: []reportSection{
 			{"unqueued", "Active agents in no queue", "Every agent should be in at least one queue, or they get no queue calls.", unq},
 			{"inactive", "No sign-in for 30 days or more", "Review these regularly: people who left should be disabled so their seat is freed.", inact},
 		}})
 	return nil
+}
+
+// roleNames maps the org's role keys to their names, for lists that show
+// a role.
+func roleNames(r *http.Request, c *Console, s *session) (map[string]string, error) {
+	roles, err := c.svc.Roles(r.Context(), s.P)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(roles))
+	for _, ro := range roles {
+		out[ro.Key] = ro.Name
+	}
+	return out, nil
 }

@@ -319,6 +319,7 @@ type myTeamData struct {
 	Teams   []roster.Team
 	Members []roster.TeamMember
 	Calls   map[string]int
+	Roles   map[string]string // role key → name, when the leader may read roles
 }
 
 // myTeamPage lists the members of the teams the signed-in leader leads,
@@ -329,6 +330,11 @@ func (c *Console) myTeamPage(w http.ResponseWriter, r *http.Request, s *session)
 		return err
 	}
 	d := myTeamData{Teams: mt.Teams, Members: mt.Members}
+	if s.can(roster.PermUsersRead) {
+		if d.Roles, err = roleNames(r, c, s); err != nil {
+			return err
+		}
+	}
 	for _, t := range mt.Teams {
 		calls, err := c.teamCalls(r, s, t.ID)
 		if err != nil {
