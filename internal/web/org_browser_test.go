@@ -210,7 +210,18 @@ func TestConsoleOrgFlows(t *testing.T) {
 			}
 		}
 		admin.open("/roles")
-		admin.do(chromedp.Click(chromedp.CSS(`[data-opens="dlg-copy-`+agentID+`"]`), chromedp.NodeVisible))
+		// Keyboard only: Enter on Copy opens the dialog with focus inside,
+		// Escape closes it.
+		copyBtn := `[data-opens="dlg-copy-` + agentID + `"]`
+		admin.do(chromedp.Focus(chromedp.CSS(copyBtn)), chromedp.KeyEvent("\r"))
+		if !js[bool](admin, `document.querySelector("#dlg-copy-`+agentID+`").open && document.querySelector("#dlg-copy-`+agentID+`").contains(document.activeElement)`) {
+			t.Fatal("Enter on Copy did not open its dialog with focus inside")
+		}
+		admin.do(chromedp.KeyEvent("\x1b"))
+		if js[bool](admin, `document.querySelector("#dlg-copy-`+agentID+`").open`) {
+			t.Fatal("Escape did not close the copy dialog")
+		}
+		admin.do(chromedp.Click(chromedp.CSS(copyBtn), chromedp.NodeVisible))
 		admin.check("role-copy-dialog")
 		admin.fill("#copy-name-"+agentID, "Senior agent")
 		admin.submit("#dlg-copy-" + agentID + " button.primary")

@@ -405,3 +405,74 @@ func TestUserPageEveryStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestOrgFormsConcurrently: two admins submitting the same forms at once
+// never get a 500; a role deleted twice is deleted once with its user
+// moved, and a user added to a team and a queue twice is a member once.
+func TestOrgFormsConcurrently(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			s := startServer(t, dialect, false)
+			f := newOrgFixture(t, s, "acme", roster.PlanStandard)
+			ctx := context.Background()
+			op := service.Operator(f.orgID)
+			s.activeUser(f.orgID, "second@acme.test", "admin", "")
+			a, b := newClient(t, s), newClient(t, s)
+			a.signIn("admin@acme.test", apitest.AdminPassword)
+			b.signIn("second@acme.test", apitest.UserPassword)
+			rep := s.activeUser(f.orgID, "rep@acme.test", "agent", "")
+
+			posts := []struct {
+				path string
+				form url.Values
+			}{
+				{"/roles/" + f.roleID + "/delete", url.Values{"replacement_role": {"manager"}}},
+				{"/teams/" + f.teamID + "/members", url.Values{"email": {"rep@acme.test"}}},
+				{"/queues/" + f.queueID + "/members", url.Values{"email": {"rep@acme.test"}, "penalty": {"1"}}},
+				{"/teams", url.Values{"name": {"Twins"}}},
+			}
+			for _, p := range posts {
+				statuses := make(chan int, 2)
+				for _, c := range []*client{a, b} {
+					go func() { statuses <- c.post(p.path, p.form, nil).Status }()
+				}
+				got := []int{<-statuses, <-statuses}
+				for _, st := range got {
+					if st >= 500 {
+						t.Errorf("concurrent POST %s: %v", p.path, got)
+					}
+				}
+				if got[0] != http.StatusSeeOther && got[1] != http.StatusSeeOther {
+					t.Errorf("concurrent POST %s: neither succeeded: %v", p.path, got)
+				}
+			}
+			if _, err := s.app.Service.Role(ctx, op, f.roleID); roster.ErrorKind(err) != roster.KindNotFound {
+				t.Errorf("the role after two deletes: %v", err)
+			}
+			if u, err := s.user(f.orgID, f.agent); err != nil || u.Role != "manager" {
+				t.Errorf("the role's user after two deletes: %+v %v", u, err)
+			}
+			members, err := s.app.Service.TeamMembers(ctx, op, f.teamID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, m := range members {
+				if m.UserID == rep {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("rep is in the team %d times", n)
+			}
+			qm, err := s.app.Service.QueueMembers(ctx, op, f.queueID)
+			if err != nil || len(qm) != 1 {
+				t.Errorf("queue members after two adds: %+v %v", qm, err)
+			}
+			teams, err := s.app.Service.Teams(ctx, op)
+			if err != nil || len(teams) != 2 {
+				t.Errorf("teams after two creates of one name: %d %v", len(teams), err)
+			}
+		})
+	}
+}
