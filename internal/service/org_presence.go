@@ -24,8 +24,15 @@ func (s *Service) SetPresence(ctx context.Context, p *Principal, userID string, 
 		if err != nil {
 			return err
 		}
-		if err := tx.SetPresence(ctx, p.OrgID, userID, status, dnd, s.clock()); err != nil {
+		if err := tx.SetPresence(ctx, p.OrgID, userID, status, s.clock()); err != nil {
 			return err
+		}
+		// The telephony side's do-not-disturb is the user's phone setting:
+		// one flag, whichever side turns it on or off.
+		if dnd != nil {
+			if err := tx.SetDoNotDisturb(ctx, p.OrgID, userID, *dnd, s.clock()); err != nil {
+				return err
+			}
 		}
 		after := map[string]any{"status": status}
 		if dnd != nil {

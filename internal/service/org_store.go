@@ -51,7 +51,7 @@ type orgStore interface {
 	ActiveUsersInNoQueue(ctx context.Context, orgID, roleKey string, limit int) ([]roster.User, error)
 	UsersNotSeenSince(ctx context.Context, orgID string, before time.Time, limit int) ([]roster.User, error)
 
-	SetPresence(ctx context.Context, orgID, userID string, status roster.Presence, dnd *bool, now time.Time) error
+	SetPresence(ctx context.Context, orgID, userID string, status roster.Presence, now time.Time) error
 	PresenceInputs(ctx context.Context, orgID string, userIDs []string) (map[string]roster.PresenceInput, error)
 
 	InsertCallEvent(ctx context.Context, orgID string, e *roster.CallEvent, now time.Time) (bool, error)

@@ -28,6 +28,7 @@ type phoneStore interface {
 	PhoneSettings(ctx context.Context, orgID, userID string) (*roster.PhoneSettings, error)
 	SavePhoneSettings(ctx context.Context, orgID string, p *roster.PhoneSettings) error
 	DoNotDisturb(ctx context.Context, orgID, userID string) (bool, error)
+	SetDoNotDisturb(ctx context.Context, orgID, userID string, on bool, now time.Time) error
 	UserByExtension(ctx context.Context, orgID, extension string) (*roster.User, error)
 	Extensions(ctx context.Context, orgID string) (map[string]bool, error)
 

@@ -8,20 +8,14 @@ import (
 	"roster/internal/roster"
 )
 
-// SetPresence records what the telephony side says of a user; a nil dnd
-// leaves the do-not-disturb flag as it is.
-func (c *Conn) SetPresence(ctx context.Context, orgID, userID string, status roster.Presence, dnd *bool, now time.Time) error {
-	d := false
-	if dnd != nil {
-		d = *dnd
-	}
-	_, err := c.exec(ctx, `INSERT INTO presence (user_id, org_id, status, dnd, set_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (user_id) DO UPDATE SET status = excluded.status, set_at = excluded.set_at`,
-		userID, orgID, string(status), d, us(now))
-	if err != nil || dnd == nil {
-		return err
-	}
-	return c.execOne(ctx, `UPDATE presence SET dnd = ? WHERE org_id = ? AND user_id = ?`, d, orgID, userID)
+// SetPresence records the status the telephony side reports for a user.
+// Do-not-disturb is a phone setting (SetDoNotDisturb), not kept here.
+func (c *Conn) SetPresence(ctx context.Context, orgID, userID string, status roster.Presence, now time.Time) error {
+	_, err := c.exec(ctx, `INSERT INTO presence (user_id, org_id, status, set_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET status = excluded.status, set_at = excluded.set_at
+		WHERE presence.org_id = excluded.org_id`,
+		userID, orgID, string(status), us(now))
+	return err
 }
 
 // PresenceInputs returns what each of userIDs' presence is derived from;
@@ -35,10 +29,10 @@ func (c *Conn) PresenceInputs(ctx context.Context, orgID string, userIDs []strin
 	for _, id := range userIDs {
 		args = append(args, id)
 	}
-	rows, err := c.query(ctx, `SELECT u.id, u.status, p.status, p.dnd, p.set_at,
+	rows, err := c.query(ctx, `SELECT u.id, u.status, p.status, ps.dnd, p.set_at,
 			(SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id),
 			(SELECT MAX(t.last_used_at) FROM api_tokens t WHERE t.user_id = u.id)
-		FROM users u LEFT JOIN presence p ON p.user_id = u.id
+		FROM users u LEFT JOIN presence p ON p.user_id = u.id LEFT JOIN phone_settings ps ON ps.user_id = u.id
 		WHERE `+c.orgTerm("u.org_id")+` AND u.id IN (`+placeholders(len(userIDs))+`)`, args...)
 	if err != nil {
 		return nil, err

@@ -162,6 +162,15 @@ func (c *Conn) DoNotDisturb(ctx context.Context, orgID, userID string) (bool, er
 	return dnd, c.dialect.mapError(err)
 }
 
+// SetDoNotDisturb turns a user's do-not-disturb on or off, keeping every
+// other phone setting (a user who never saved any gets the defaults).
+func (c *Conn) SetDoNotDisturb(ctx context.Context, orgID, userID string, on bool, now time.Time) error {
+	_, err := c.exec(ctx, `INSERT INTO phone_settings (user_id, org_id, dnd, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET dnd = excluded.dnd, updated_at = excluded.updated_at
+		WHERE phone_settings.org_id = excluded.org_id`, userID, orgID, on, us(now))
+	return err
+}
+
 // UserByExtension returns the org's user holding extension, or ErrNotFound.
 func (c *Conn) UserByExtension(ctx context.Context, orgID, extension string) (*roster.User, error) {
 	if extension == "" {

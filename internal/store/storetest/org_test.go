@@ -190,8 +190,9 @@ func TestPresenceAndIntegrationsAreScoped(t *testing.T) {
 		ts := now()
 		c := db.Reader()
 		must(t, c.CreateSession(ctx, o.ID, newID(), u.ID, hash("s"), "", ts.Add(-time.Hour), ts.Add(time.Hour)))
-		must(t, c.SetPresence(ctx, o.ID, u.ID, roster.PresenceAway, ptr(true), ts))
-		must(t, c.SetPresence(ctx, o.ID, u.ID, roster.PresenceInCall, nil, ts.Add(time.Second)))
+		must(t, c.SetPresence(ctx, o.ID, u.ID, roster.PresenceAway, ts))
+		must(t, c.SetDoNotDisturb(ctx, o.ID, u.ID, true, ts))
+		must(t, c.SetPresence(ctx, o.ID, u.ID, roster.PresenceInCall, ts.Add(time.Second)))
 		in, err := c.PresenceInputs(ctx, o.ID, []string{u.ID, "missing"})
 		must(t, err)
 		got := in[u.ID]
