@@ -40,8 +40,10 @@ type orgLookups struct {
 	// CanSeePools: license counts need licenses.view; without it the
 	// selects list types without counts.
 	CanSeePools bool
-	roleNames   map[string]string
-	poolNames   map[string]string
+	// Teams fill the People page's team filter.
+	Teams     []roster.Team
+	roleNames map[string]string
+	poolNames map[string]string
 }
 
 // RoleName is the display name of a role key.
@@ -86,7 +88,7 @@ func (c *Console) lookups(r *http.Request, s *session) (*orgLookups, error) {
 	for _, p := range l.Pools {
 		l.poolNames[p.Type] = p.Name
 	}
-	return l, nil
+	return l, c.teamLookup(r, s, l)
 }
 
 // rows turns users into rows, adding the pending invitations of invited

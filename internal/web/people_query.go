@@ -15,6 +15,7 @@ type peopleQuery struct {
 	Q       string        // search: name, email or extension
 	Role    string        // role key
 	License string        // license type
+	Team    string        // team ID
 	Sort    string        // store sort name with optional "-"
 	Cursor  string        // keyset position of the page
 	View    string        // "table" or "card"; empty = the remembered choice
@@ -42,6 +43,7 @@ func parsePeopleQuery(v url.Values) peopleQuery {
 	q.Q = strings.TrimSpace(clip(v.Get("q"), maxSearch))
 	q.Role = strings.TrimSpace(clip(v.Get("role"), 40))
 	q.License = strings.TrimSpace(clip(v.Get("license"), 40))
+	q.Team = strings.TrimSpace(clip(v.Get("team"), 64))
 	if s := v.Get("sort"); peopleSorts[strings.TrimPrefix(s, "-")] {
 		q.Sort = s
 	}
@@ -68,7 +70,7 @@ func clip(s string, n int) string {
 
 // filter is the store filter the query asks for.
 func (q peopleQuery) filter(limit int) roster.UserFilter {
-	return roster.UserFilter{Status: q.Tab, Role: q.Role, LicenseType: q.License, Query: q.Q, Sort: q.Sort,
+	return roster.UserFilter{Status: q.Tab, Role: q.Role, LicenseType: q.License, Team: q.Team, Query: q.Q, Sort: q.Sort,
 		Limit: limit, Cursor: q.Cursor}
 }
 
@@ -79,7 +81,7 @@ func (q peopleQuery) values() url.Values {
 	if q.Tab != roster.StatusActive {
 		v.Set("tab", string(q.Tab))
 	}
-	for k, s := range map[string]string{"q": q.Q, "role": q.Role, "license": q.License, "sort": q.Sort} {
+	for k, s := range map[string]string{"q": q.Q, "role": q.Role, "license": q.License, "team": q.Team, "sort": q.Sort} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -143,4 +145,6 @@ func (q peopleQuery) SortState(key string) string {
 }
 
 // Filtered reports whether any filter or search is on.
-func (q peopleQuery) Filtered() bool { return q.Q != "" || q.Role != "" || q.License != "" }
+func (q peopleQuery) Filtered() bool {
+	return q.Q != "" || q.Role != "" || q.License != "" || q.Team != ""
+}

@@ -18,11 +18,20 @@ type userData struct {
 	CanAudit bool
 	Invite   *inviteForm
 	Org      *roster.Org
+	// OrgInfo holds the teams, queues, presence, call statistics,
+	// permissions and integrations sections.
+	OrgInfo *userOrg
 }
 
 // userPage shows one user: profile, role, license, status, last login and
 // their audit trail. Users may always see their own profile.
 func (c *Console) userPage(w http.ResponseWriter, r *http.Request, s *session) error {
+	return c.renderUser(w, r, s, http.StatusOK, nil)
+}
+
+// renderUser shows the user in the path; refused, when set, carries a
+// refused form of the org sections back to the page.
+func (c *Console) renderUser(w http.ResponseWriter, r *http.Request, s *session, status int, refused *userOrgForms) error {
 	u, err := c.svc.User(r.Context(), s.P, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -58,7 +67,10 @@ func (c *Console) userPage(w http.ResponseWriter, r *http.Request, s *session) e
 		}
 		d.Trail = page.Items
 	}
-	c.render(w, r, s, http.StatusOK, "user", u.Name(), d)
+	if d.OrgInfo, err = c.userOrg(r, s, u, refused); err != nil {
+		return err
+	}
+	c.render(w, r, s, status, "user", u.Name(), d)
 	return nil
 }
 

@@ -61,7 +61,8 @@ type Console struct {
 // pageNames are the page templates; each is parsed with the layout at
 // start-up, so a broken template stops the server from starting.
 var pageNames = []string{"login", "forgot", "reset", "accept", "people", "user", "licenses", "roles", "audit",
-	"outbox", "error", "phone", "voicemail", "phone_apps", "phone_numbers", "directory"}
+	"outbox", "error", "phone", "voicemail", "phone_apps", "phone_numbers", "directory",
+	"role", "teams", "team", "myteam", "queues", "queue", "reports", "integrations"}
 
 // New parses every template and hashes every asset. A template that does
 // not parse is an error.
@@ -99,7 +100,7 @@ func New(opt Options) (*Console, error) {
 		return nil, err
 	}
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(c.funcs()).ParseFS(files, "templates/layout.html", "templates/parts.html",
+		t, err := template.New(name).Funcs(c.funcs()).ParseFS(files, "templates/layout.html", "templates/parts*.html",
 			"templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("console template %s: %w", name, err)
@@ -112,7 +113,7 @@ func New(opt Options) (*Console, error) {
 // Register adds the console's pages to mux. The API's routes are more
 // specific and win over the console's catch-all.
 func (c *Console) Register(mux *http.ServeMux) {
-	for _, rt := range c.routes() {
+	for _, rt := range append(c.routes(), c.orgRoutes()...) {
 		mux.Handle(rt.pattern, c.secure(rt.h))
 	}
 	mux.Handle("GET /static/", c.secure(http.HandlerFunc(c.serveStatic)))
@@ -325,6 +326,11 @@ func (c *Console) navItems(s *session, current string) []navItem {
 	add("/people", "People", s.can(roster.PermUsersRead))
 	add("/licenses", "Licenses", s.can(roster.PermLicensesView))
 	add("/roles", "Roles", s.can(roster.PermUsersRead))
+	add("/teams", "Teams", s.can(roster.PermUsersRead))
+	add("/my-team", "My Team", s.can(roster.PermAnalyticsViewTeam))
+	add("/queues", "Queues", s.can(roster.PermUsersRead))
+	add("/reports", "Reports", s.can(roster.PermUsersRead))
+	add("/integrations", "Integrations", s.can(roster.PermUsersRead) || s.can(roster.PermIntegrationsManage))
 	add("/audit", "Audit log", s.can(roster.PermAuditView))
 	add("/outbox", "Outbox", c.opt.Outbox && s.can(roster.PermSettingsManage))
 	add("/phone-numbers", "Phone numbers", s.can(roster.PermTelephonyManage))
@@ -395,6 +401,9 @@ func (c *Console) funcs() template.FuncMap {
 		fm[k] = v
 	}
 	for k, v := range phoneFuncs() {
+		fm[k] = v
+	}
+	for k, v := range orgFuncs() {
 		fm[k] = v
 	}
 	return fm
