@@ -144,6 +144,7 @@ func TestUserEmailUniquePerOrg(t *testing.T) {
 
 		// Same primary key again is a conflict too, even in another org.
 		again := *second
+		again.Email, again.RoleID = "other@example.com", ra.ID
 		wantKind(t, r.CreateUser(ctx, a.ID, &again), roster.KindConflict)
 	})
 }
