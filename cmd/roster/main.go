@@ -38,6 +38,7 @@ Usage:
   roster license set --org S --type T --name N --quantity Q
   roster token create --org S --email E [--name N]
   roster outbox list [--org S] [--limit N]
+  roster seed --org S [--users N] [--seed K]     add synthetic users (creates the org if missing)
 
 Every command accepts the settings below as flags or ROSTER_* variables:
 `
@@ -47,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	cmd := strings.Join(firstWords(args, 2), " ")
 	var rest []string
 	switch {
-	case len(args) >= 1 && (args[0] == "serve" || args[0] == "migrate"):
+	case len(args) >= 1 && (args[0] == "serve" || args[0] == "migrate" || args[0] == "seed"):
 		cmd, rest = args[0], args[1:]
 	case len(args) >= 2:
 		rest = args[2:]
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = tokenCreate(ctx, rest, stdout, stderr, getenv)
 	case "outbox list":
 		err = outboxList(ctx, rest, stdout, stderr, getenv)
+	case "seed":
+		err = seedUsers(ctx, rest, stdout, stderr, getenv)
 	default:
 		fmt.Fprint(stderr, usage)
 		for _, s := range config.Settings {

@@ -78,6 +78,8 @@ type Tx interface {
 
 	EnqueueEmail(ctx context.Context, orgID string, e *roster.Email) error
 	Emails(ctx context.Context, orgID string, limit int) ([]roster.Email, error)
+
+	bulkStore
 }
 
 // Store opens read views and write transactions.
