@@ -68,6 +68,7 @@ func (a *API) Routes() []Route {
 	var routes []Route
 	for _, area := range [][]Route{
 		a.coreRoutes(),
+		a.bulkRoutes(),
 	} {
 		routes = append(routes, area...)
 	}
