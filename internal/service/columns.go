@@ -22,7 +22,8 @@ type UserColumn struct {
 	// "first-name" and "FIRST_NAME" are one.
 	Aliases []string
 	// Cell renders the column for one user. A column whose data lives
-	// outside the users table sets Load instead.
+	// outside the users table sets Load instead; a column with neither is
+	// import-only.
 	Cell func(u *roster.User) string
 	// Load fetches the column's data for a batch of exported users in one
 	// query and returns the renderer for them.
@@ -132,11 +133,23 @@ var extensionRE = regexp.MustCompile(`^[0-9]{2,4}$`)
 
 func ptrTo[T any](v T) *T { return &v }
 
+// exportColumns are the columns the export writes: those with data to
+// show (an import-only column such as invite has none).
+func exportColumns() []*UserColumn {
+	var out []*UserColumn
+	for i := range userColumns {
+		if c := &userColumns[i]; c.Cell != nil || c.Load != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // UserColumnNames returns the export's header row.
 func UserColumnNames() []string {
-	names := make([]string, len(userColumns))
-	for i, c := range userColumns {
-		names[i] = c.Name
+	var names []string
+	for _, c := range exportColumns() {
+		names = append(names, c.Name)
 	}
 	return names
 }

@@ -49,11 +49,11 @@ func (s *Service) exportUsers(ctx context.Context, p *Principal, f roster.UserFi
 		return 0, err
 	}
 	n := 0
-	cells := make([]string, len(userColumns))
-	render := make([]func(u *roster.User) string, len(userColumns))
+	cols := exportColumns()
+	cells := make([]string, len(cols))
+	render := make([]func(u *roster.User) string, len(cols))
 	for page := first; ; {
-		for i := range userColumns {
-			c := &userColumns[i]
+		for i, c := range cols {
 			render[i] = c.Cell
 			if c.Load != nil {
 				if render[i], err = c.Load(ctx, r, p.OrgID, page.Items); err != nil {
