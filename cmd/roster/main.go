@@ -39,6 +39,8 @@ Usage:
   roster token create --org S --email E [--name N]
   roster outbox list [--org S] [--limit N]
   roster seed --org S [--users N] [--seed K]     add synthetic users (creates the org if missing)
+  roster import --org S [--dry-run] [--invite] FILE.csv
+  roster export --org S [--format csv|xlsx] [--out F] [--status a,b] [--role R] [--q Q]
 
 Every command accepts the settings below as flags or ROSTER_* variables:
 `
@@ -48,7 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	cmd := strings.Join(firstWords(args, 2), " ")
 	var rest []string
 	switch {
-	case len(args) >= 1 && (args[0] == "serve" || args[0] == "migrate" || args[0] == "seed"):
+	case len(args) >= 1 && (args[0] == "serve" || args[0] == "migrate" || args[0] == "seed" ||
+		args[0] == "import" || args[0] == "export"):
 		cmd, rest = args[0], args[1:]
 	case len(args) >= 2:
 		rest = args[2:]
@@ -69,6 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = outboxList(ctx, rest, stdout, stderr, getenv)
 	case "seed":
 		err = seedUsers(ctx, rest, stdout, stderr, getenv)
+	case "import":
+		err = importUsers(ctx, rest, stdout, stderr, getenv)
+	case "export":
+		err = exportUsers(ctx, rest, stdout, stderr, getenv)
 	default:
 		fmt.Fprint(stderr, usage)
 		for _, s := range config.Settings {

@@ -47,7 +47,8 @@ type ImportRow struct {
 	// Invite says whether to invite (true) or prepare (false) the user;
 	// nil takes the request's default.
 	Invite *bool
-	// Extra holds parsed values of columns that apply them themselves.
+	// Extra holds parsed values of columns that apply them themselves;
+	// nil until a column sets one (most files have none).
 	Extra map[string]any
 }
 

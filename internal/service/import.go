@@ -203,7 +203,7 @@ func readImport(file io.Reader, rep *ImportReport) ([]*ImportRow, []*UserColumn,
 		if err != nil {
 			return nil, nil, bad(err.Error())
 		}
-		row := &ImportRow{Line: r.Line(), Extra: map[string]any{}}
+		row := &ImportRow{Line: r.Line()}
 		for i, v := range rec {
 			if i >= len(cols) {
 				if v != "" {
@@ -345,18 +345,22 @@ func (s *Service) checkImport(ctx context.Context, tx Tx, orgID string, org *ros
 // events in tx, then lets other columns store their values.
 func (s *Service) applyImport(ctx context.Context, tx Tx, p *Principal, org *roster.Org, rows []*ImportRow, cols []*UserColumn, in ImportInput) error {
 	now := s.clock()
-	users := make([]roster.User, len(rows))
-	for i, r := range rows {
-		u := &r.User
-		u.ID, u.OrgID, u.CreatedAt, u.UpdatedAt = s.newID(), p.OrgID, now, now
-		u.Status = roster.StatusPrepared
-		if *r.Invite {
-			u.Status = roster.StatusInvited
+	invited := 0
+	// Chunks keep the copies handed to the store small: the rows
+	// themselves are the one full copy of the file in memory.
+	chunk := make([]roster.User, 0, importChunk)
+	for start := 0; start < len(rows); start += importChunk {
+		chunk = chunk[:0]
+		for _, r := range rows[start:min(start+importChunk, len(rows))] {
+			u := &r.User
+			u.ID, u.OrgID, u.CreatedAt, u.UpdatedAt = s.newID(), p.OrgID, now, now
+			u.Status = roster.StatusPrepared
+			if *r.Invite {
+				u.Status = roster.StatusInvited
+				invited++
+			}
+			chunk = append(chunk, *u)
 		}
-		users[i] = *u
-	}
-	for start := 0; start < len(users); start += importChunk {
-		chunk := users[start:min(start+importChunk, len(users))]
 		if err := tx.InsertUsers(ctx, p.OrgID, chunk); err != nil {
 			return err
 		}
@@ -377,13 +381,7 @@ func (s *Service) applyImport(ctx context.Context, tx Tx, p *Principal, org *ros
 			return err
 		}
 		if in.Progress != nil {
-			in.Progress(start+len(chunk), len(users))
-		}
-	}
-	invited := 0
-	for _, u := range users {
-		if u.Status == roster.StatusInvited {
-			invited++
+			in.Progress(start+len(chunk), len(rows))
 		}
 	}
 	if invited > 0 {
