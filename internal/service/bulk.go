@@ -17,4 +17,18 @@ type bulkStore interface {
 	ExistingEmails(ctx context.Context, orgID string, emails []string) (map[string]bool, error)
 	// ExtensionsInUse returns every extension held in the org.
 	ExtensionsInUse(ctx context.Context, orgID string) (map[string]bool, error)
+	// AnalyzeUsers refreshes the query planner's statistics of users.
+	AnalyzeUsers(ctx context.Context) error
+}
+
+// analyzeAfter is the number of new users after which a bulk change
+// refreshes the planner's statistics: below it they barely move.
+const analyzeAfter = 5000
+
+// refreshStats asks the database to re-plan for the users table's new
+// size. Failing only costs speed, so it is logged, not returned.
+func (s *Service) refreshStats(ctx context.Context) {
+	if err := s.store.Tx(ctx, func(tx Tx) error { return tx.AnalyzeUsers(ctx) }); err != nil {
+		s.log.Warn("could not refresh the users table's statistics", "err", err)
+	}
 }

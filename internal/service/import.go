@@ -125,6 +125,9 @@ func (s *Service) ImportUsers(ctx context.Context, p *Principal, in ImportInput)
 		return s.applyImport(ctx, tx, p, org, rows, cols, in)
 	})
 	rep.Valid = rep.ErrorCount == 0
+	if err == nil && len(rows) >= analyzeAfter {
+		s.refreshStats(ctx)
+	}
 	slices.SortStableFunc(rep.Errors, func(a, b ImportError) int { return cmp.Compare(a.Row, b.Row) })
 	switch {
 	case errors.Is(err, errDryRun) && (in.DryRun || rep.Valid):

@@ -110,6 +110,9 @@ func (s *Service) SeedUsers(ctx context.Context, p *Principal, in SeedInput) (in
 			in.Progress(done, in.Users)
 		}
 	}
+	if done >= analyzeAfter {
+		s.refreshStats(ctx)
+	}
 	return done, nil
 }
 

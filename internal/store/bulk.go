@@ -124,3 +124,12 @@ func (c *Conn) collect(ctx context.Context, set map[string]bool, q string, args 
 	}
 	return c.dialect.mapError(rows.Err())
 }
+
+// AnalyzeUsers refreshes the planner's statistics of the users table after
+// a bulk change, so that the next queries are planned for its new size at
+// once: PostgreSQL's autovacuum would catch up only later, and SQLite
+// keeps no statistics until asked.
+func (c *Conn) AnalyzeUsers(ctx context.Context) error {
+	_, err := c.exec(ctx, `ANALYZE users`)
+	return err
+}

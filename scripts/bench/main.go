@@ -186,6 +186,79 @@ var cases = []benchCase{
 			b.WriteString(`]}`)
 			return "application/json", b.Bytes()
 		}},
+	{Name: "export all users, CSV", Custom: func(e *env) (result, error) { return e.download("/api/v1/users/export?format=csv") }},
+	{Name: "export all users, xlsx", Custom: func(e *env) (result, error) { return e.download("/api/v1/users/export?format=xlsx") }},
+	// Last: it doubles the org.
+	{Name: "import 100,000-row CSV (prepared users)", Custom: func(e *env) (result, error) { return e.importFile(100_000) }},
+}
+
+// download fetches one export, timing the first byte and the whole file
+// and sampling the server's memory meanwhile.
+func (e *env) download(path string) (result, error) {
+	rss := sampleRSS(e.pid)
+	req, _ := http.NewRequest("GET", e.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		rss()
+		return result{}, err
+	}
+	defer resp.Body.Close()
+	var first time.Duration
+	buf := make([]byte, 64<<10)
+	size := 0
+	for {
+		n, err := resp.Body.Read(buf)
+		if n > 0 && first == 0 {
+			first = time.Since(start)
+		}
+		size += n
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			rss()
+			return result{}, err
+		}
+	}
+	total := time.Since(start)
+	r := result{name: path, n: 1, p50: total, p95: total, p99: total, max: total, rssMB: rss(),
+		note: fmt.Sprintf("%.1f MB, first byte after %d ms; times are the whole download", float64(size)/(1<<20), first.Milliseconds())}
+	if resp.StatusCode != 200 {
+		r.errors = 1
+	}
+	return r, nil
+}
+
+// importFile uploads an n-row CSV of new prepared users in one request.
+func (e *env) importFile(n int) (result, error) {
+	var b bytes.Buffer
+	b.WriteString("email,first_name,last_name,role,license_type\r\n")
+	for i := range n {
+		fmt.Fprintf(&b, "imported%06d@bulk.example,%s,%s,agent,power_dialer\r\n", i,
+			nameFragments[i%len(nameFragments)], strconv.Itoa(i))
+	}
+	size := b.Len()
+	rss := sampleRSS(e.pid)
+	req, _ := http.NewRequest("POST", e.base+"/api/v1/users/import", &b)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	req.Header.Set("Content-Type", "text/csv")
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		rss()
+		return result{}, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	total := time.Since(start)
+	r := result{name: "import", n: 1, p50: total, p95: total, p99: total, max: total, rssMB: rss(),
+		rps: float64(n) / total.Seconds(), note: fmt.Sprintf("%.1f MB file; req/s is rows/s", float64(size)/(1<<20))}
+	if resp.StatusCode != 201 {
+		r.errors, r.note = 1, fmt.Sprintf("status %d: %.200s", resp.StatusCode, body)
+	}
+	return r, nil
 }
 
 // measureDB seeds and serves one database and runs every case on it.
@@ -378,7 +451,9 @@ func (e *env) prepare() error {
 // measure runs one case and samples the server's memory meanwhile.
 func (e *env) measure(o options, c benchCase) (result, error) {
 	if c.Custom != nil {
-		return c.Custom(e)
+		r, err := c.Custom(e)
+		r.name = c.Name
+		return r, err
 	}
 	conc := cmpOr(c.Concurrency, o.concurrency)
 	method := cmpOr(c.Method, "GET")
