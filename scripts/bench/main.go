@@ -46,6 +46,7 @@ type options struct {
 	only        *regexp.Regexp
 	pgURL       string
 	explain     bool
+	memLimit    string
 }
 
 func main() {
@@ -62,6 +63,7 @@ func main() {
 	flag.StringVar(&only, "only", "", "run only the cases whose name matches this regexp")
 	flag.StringVar(&o.pgURL, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server to create the bench database on")
 	flag.BoolVar(&o.explain, "explain", true, "print each hot query's plan")
+	flag.StringVar(&o.memLimit, "gomemlimit", "", "GOMEMLIMIT for the server (e.g. 80MiB); empty leaves Go's default")
 	flag.Parse()
 	o.dbs = strings.Split(dbs, ",")
 	o.only = regexp.MustCompile(only)
@@ -195,6 +197,7 @@ var cases = []benchCase{
 // download fetches one export, timing the first byte and the whole file
 // and sampling the server's memory meanwhile.
 func (e *env) download(path string) (result, error) {
+	before := float64(rssKB(e.pid)) / 1024
 	rss := sampleRSS(e.pid)
 	req, _ := http.NewRequest("GET", e.base+path, nil)
 	req.Header.Set("Authorization", "Bearer "+e.token)
@@ -224,7 +227,8 @@ func (e *env) download(path string) (result, error) {
 	}
 	total := time.Since(start)
 	r := result{name: path, n: 1, p50: total, p95: total, p99: total, max: total, rssMB: rss(),
-		note: fmt.Sprintf("%.1f MB, first byte after %d ms; times are the whole download", float64(size)/(1<<20), first.Milliseconds())}
+		note: fmt.Sprintf("%.1f MB, first byte after %d ms; RSS %.0f MB before; times are the whole download",
+			float64(size)/(1<<20), first.Milliseconds(), before)}
 	if resp.StatusCode != 200 {
 		r.errors = 1
 	}
@@ -240,6 +244,7 @@ func (e *env) importFile(n int) (result, error) {
 			nameFragments[i%len(nameFragments)], strconv.Itoa(i))
 	}
 	size := b.Len()
+	before := float64(rssKB(e.pid)) / 1024
 	rss := sampleRSS(e.pid)
 	req, _ := http.NewRequest("POST", e.base+"/api/v1/users/import", &b)
 	req.Header.Set("Authorization", "Bearer "+e.token)
@@ -254,7 +259,7 @@ func (e *env) importFile(n int) (result, error) {
 	resp.Body.Close()
 	total := time.Since(start)
 	r := result{name: "import", n: 1, p50: total, p95: total, p99: total, max: total, rssMB: rss(),
-		rps: float64(n) / total.Seconds(), note: fmt.Sprintf("%.1f MB file; req/s is rows/s", float64(size)/(1<<20))}
+		rps: float64(n) / total.Seconds(), note: fmt.Sprintf("%.1f MB file; RSS %.0f MB before; req/s is rows/s", float64(size)/(1<<20), before)}
 	if resp.StatusCode != 201 {
 		r.errors, r.note = 1, fmt.Sprintf("status %d: %.200s", resp.StatusCode, body)
 	}
@@ -291,6 +296,9 @@ func measureDB(o options, bin, tmp, db string) ([]result, []string, error) {
 		return nil, nil, fmt.Errorf("unknown database %q", db)
 	}
 	e.envVars = append(e.envVars, "ROSTER_LOG_LEVEL=warn")
+	if o.memLimit != "" {
+		e.envVars = append(e.envVars, "GOMEMLIMIT="+o.memLimit)
+	}
 
 	start := time.Now()
 	logf("%s: seeding %d users", db, o.users)
@@ -681,7 +689,8 @@ func explain(db, url string, o options) (string, error) {
 }
 
 func printTable(w io.Writer, o options, rs []result) {
-	fmt.Fprintf(w, "\n%d users, concurrency %d, %s per timed case, GOMAXPROCS %d\n\n", o.users, o.concurrency, o.duration, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(w, "\n%d users, concurrency %d, %s per timed case, GOMAXPROCS %d, server GOMEMLIMIT %q\n\n",
+		o.users, o.concurrency, o.duration, runtime.GOMAXPROCS(0), o.memLimit)
 	fmt.Fprintln(w, "| db | case | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server peak RSS MB |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) }
