@@ -488,9 +488,31 @@ func TestImportTooBig(t *testing.T) {
 		var b bytes.Buffer
 		b.WriteString("email,first_name\n")
 		for i := 0; b.Len() <= service.MaxImportBytes; i++ {
-			fmt.Fprintf(&b, "user%07d@example.com,%s\n", i, strings.Repeat("n", 60))
+			fmt.Fprintf(&b, "user%07d@example.com,%s\n", i, strings.Repeat("n", 100))
 		}
 		upload(e, "/api/v1/users/import", org.AdminToken, "text/csv", b.Bytes()).Problem(http.StatusRequestEntityTooLarge)
+		// Without a length up front, the cut comes while reading.
+		req, _ := http.NewRequest("POST", e.Server.URL+"/api/v1/users/import", io.MultiReader(bytes.NewReader(b.Bytes())))
+		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Authorization", "Bearer "+org.AdminToken)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusRequestEntityTooLarge || req.ContentLength > 0 {
+			t.Fatalf("streamed oversized upload: status %d (content length %d)", res.StatusCode, req.ContentLength)
+		}
+		// Small enough, but more rows than one import holds.
+		b.Reset()
+		b.WriteString("email\n")
+		for i := range service.MaxImportRows + 1 {
+			fmt.Fprintf(&b, "%d@x.io\n", i)
+		}
+		if fe := importCSV(e, org.AdminToken, "", b.String()).FieldErrors(); !strings.Contains(fe["file"], "more than") {
+			t.Fatalf("too many rows: %v", fe)
+		}
+		importCSV(e, org.AdminToken, "?integration="+strings.Repeat("x", 101), "email\na@x.io\n").FieldErrors()
 		if n := userCount(t, e, org.ID); n != 1 {
 			t.Fatalf("an oversized file created users: %d", n)
 		}

@@ -100,6 +100,9 @@ func importFile(w http.ResponseWriter, r *http.Request) (*limitedFile, error) {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case err == nil && (mt == "text/csv" || mt == "application/csv" || mt == "text/plain"):
+		if r.ContentLength > service.MaxImportBytes {
+			return nil, errImportTooBig
+		}
 		return &limitedFile{r: body}, nil
 	case err == nil && mt == "multipart/form-data" && params["boundary"] != "":
 		mr := multipart.NewReader(body, params["boundary"])

@@ -16,6 +16,11 @@ import (
 // MaxImportBytes bounds an import file.
 const MaxImportBytes = 20 << 20
 
+// MaxImportRows bounds the rows of one file, whose users are all held in
+// memory until the file is applied: 20 MB of one-column rows would
+// otherwise be millions of them.
+const MaxImportRows = 200_000
+
 // maxReportedErrors bounds the row errors one answer lists; the count
 // says how many there were in all.
 const maxReportedErrors = 1000
@@ -91,6 +96,12 @@ var errDryRun = errors.New("dry run")
 func (s *Service) ImportUsers(ctx context.Context, p *Principal, in ImportInput) (*ImportReport, error) {
 	if err := p.Require(roster.PermInvitesSend); err != nil {
 		return nil, err
+	}
+	in.Integration = strings.TrimSpace(in.Integration)
+	if len(in.Integration) > 100 {
+		var v roster.Validation
+		v.Add("integration", "must be at most 100 characters")
+		return nil, v.Err()
 	}
 	rep := &ImportReport{DryRun: in.DryRun, Columns: map[string]string{}, IgnoredColumns: []string{}, Errors: []ImportError{}}
 	rows, cols, err := readImport(in.File, rep)
@@ -205,6 +216,9 @@ func readImport(file io.Reader, rep *ImportReport) ([]*ImportRow, []*UserColumn,
 		}
 		if err != nil {
 			return nil, nil, bad(err.Error())
+		}
+		if len(rows) == MaxImportRows {
+			return nil, nil, bad(fmt.Sprintf("more than %d rows; split the file", MaxImportRows))
 		}
 		row := &ImportRow{Line: r.Line()}
 		for i, v := range rec {
