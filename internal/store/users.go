@@ -209,6 +209,10 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 	if err != nil {
 		return page, err
 	}
+	roleKeys, err := c.roleKeys(ctx, orgID)
+	if err != nil {
+		return page, err
+	}
 	rows, err := c.query(ctx, q, args...)
 	if err != nil {
 		return page, err
@@ -226,6 +230,7 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 			return page, err
 		}
 		u.LastLoginAt, u.CreatedAt, u.UpdatedAt = nullUS(last), fromUS(created), fromUS(updated)
+		u.Role = roleKeys[u.RoleID]
 		if len(page.Items) == limit {
 			page.NextCursor = encodeCursor(cursor{Sort: sortKey, Val: lastVal, ID: page.Items[limit-1].ID})
 			break
@@ -251,7 +256,8 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	numeric := strings.Contains(col, "_at")
 	where := []string{"u.org_id = ?"}
 	args = []any{orgID}
-	from := userFrom
+	from := listFrom
+	var fromArgs []any // placeholders of the FROM clause come first
 	if f.Status != "" {
 		where = append(where, "u.status = ?")
 		args = append(args, string(f.Status))
@@ -275,7 +281,7 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
 		var cond string
 		var qargs []any
-		if from, cond, qargs, err = c.searchCondition(ctx, q); err != nil {
+		if from, fromArgs, cond, qargs, err = c.searchCondition(ctx, q); err != nil {
 			return "", nil, "", 0, err
 		}
 		where = append(where, cond)
@@ -314,9 +320,9 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	q = `SELECT ` + userCols + `, ` + col + from + `WHERE ` + strings.Join(where, " AND ") +
+	q = `SELECT ` + listCols + `, ` + col + from + `WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY ` + col + ` ` + dir + `, u.id ` + dir + ` LIMIT ` + strconv.Itoa(limit+1)
-	return q, args, sortKey, limit, nil
+	return q, append(fromArgs, args...), sortKey, limit, nil
 }
 
 // sortString renders a scanned sort value for a cursor.

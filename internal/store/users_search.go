@@ -3,52 +3,96 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"roster/internal/roster"
 )
 
+// listCols are the people list's columns. The role key is not joined in
+// row by row (a join costs more than the rest of the row on SQLite) but
+// filled from roleKeys; ” holds its place so that rows scan like userCols.
+const listCols = `u.id, u.org_id, u.email, u.first_name, u.last_name, u.status, u.role_id, '', u.license_type,
+	u.extension, u.password_hash, u.last_login_at, u.created_at, u.updated_at`
+
+const listFrom = ` FROM users u `
+
+// roleKeys maps the org's role IDs to their keys.
+func (c *Conn) roleKeys(ctx context.Context, orgID string) (map[string]string, error) {
+	rows, err := c.query(ctx, `SELECT id, key FROM roles WHERE org_id = ?`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return nil, err
+		}
+		out[id] = key
+	}
+	return out, c.dialect.mapError(rows.Err())
+}
+
 // minTrigramQuery is the shortest fragment a trigram index can look up;
 // shorter ones match too many rows to be worth an index anyway.
 const minTrigramQuery = 3
 
-// searchCondition returns the FROM clause and the WHERE condition with its
-// arguments that keep the users whose search text contains q (already
-// trimmed and lower-cased).
+// searchCondition returns the FROM clause and its arguments, and the WHERE
+// condition and its arguments, that keep the users whose search text
+// contains q (already trimmed and lower-cased).
 //
 // The LIKE is the definition of a match on both databases. On PostgreSQL a
 // pg_trgm GIN index serves it directly. SQLite's LIKE cannot use an index,
 // so there the FTS5 trigram table finds the candidate rows and the LIKE
 // re-checks them, in one of two plans:
-//   - few matches: start from them (the CROSS JOIN fixes that order) and
-//     sort them; the cost grows with the number of matches;
+//   - few matches: start from them (the CROSS JOIN fixes that order; the
+//     matches found while counting them are passed back in as a JSON
+//     array, so the trigram index is read once) and sort them; the cost
+//     grows with the number of matches;
 //   - many matches: walk the org in list order, keeping rows that are among
 //     the matches, until the page is full; the denser the matches, the
 //     sooner it stops.
 //
 // Fragments too short for trigrams take the walk with the LIKE alone,
 // which is correct, only slower.
-func (c *Conn) searchCondition(ctx context.Context, q string) (from, cond string, args []any, err error) {
+func (c *Conn) searchCondition(ctx context.Context, q string) (from string, fromArgs []any, cond string, args []any, err error) {
 	like := `u.search LIKE ? ESCAPE '\'`
 	pattern := "%" + likeEscape(q) + "%"
 	if c.dialect.name() != "sqlite" || utf8.RuneCountInString(q) < minTrigramQuery {
-		return userFrom, like, []any{pattern}, nil
+		return listFrom, nil, like, []any{pattern}, nil
 	}
 	phrase := ftsPhrase(q)
-	var n int
-	err = c.row(ctx, `SELECT COUNT(*) FROM (SELECT rowid FROM users_search WHERE users_search MATCH ? LIMIT ?)`,
-		phrase, manyMatches).Scan(&n)
+	rows, err := c.query(ctx, `SELECT rowid FROM users_search WHERE users_search MATCH ? LIMIT ?`, phrase, manyMatches)
 	if err != nil {
-		return "", "", nil, c.dialect.mapError(err)
+		return "", nil, "", nil, err
+	}
+	defer rows.Close()
+	ids := make([]byte, 0, 256)
+	ids = append(ids, '[')
+	n := 0
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return "", nil, "", nil, err
+		}
+		if n > 0 {
+			ids = append(ids, ',')
+		}
+		ids = strconv.AppendInt(ids, id, 10)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, "", nil, c.dialect.mapError(err)
 	}
 	if n >= manyMatches {
-		return userFrom, `u.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH ?) AND ` + like,
+		return listFrom, nil, `u.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH ?) AND ` + like,
 			[]any{phrase, pattern}, nil
 	}
-	return ` FROM users_search CROSS JOIN users u JOIN roles r ON r.id = u.role_id `,
-		`users_search MATCH ? AND u.rowid = users_search.rowid AND ` + like,
-		[]any{phrase, pattern}, nil
+	return ` FROM json_each(?) AS m CROSS JOIN users u `, []any{string(append(ids, ']'))},
+		`u.rowid = m.value AND ` + like, []any{pattern}, nil
 }
 
 // manyMatches is where SQLite search switches from sorting the matches to
