@@ -67,6 +67,29 @@ if ! command -v libreoffice >/dev/null && ! command -v soffice >/dev/null; then
     die "CI needs LibreOffice for the .xlsx export test (Debian: apt-get install libreoffice-calc-nogui)"
   fi
 fi
+# --- Browser tests of the console (internal/web) -------------------------
+# They need Chromium and axe-core (npm, test tooling only). Install what is
+# missing; under CI=true or ROSTER_REQUIRE_BROWSER=1 a missing browser fails
+# the run instead of skipping those tests.
+if [ "${CI:-}" = true ]; then export ROSTER_REQUIRE_BROWSER=1; fi
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null && [ -z "${ROSTER_CHROMIUM:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt_install chromium
+  elif [ "${ROSTER_REQUIRE_BROWSER:-}" = 1 ]; then
+    die "Chromium is required for the console's browser tests; install it (Debian: apt-get install chromium)"
+  fi
+fi
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  if command -v npm >/dev/null || { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt_install npm; }; then
+    say "npm ci (axe-core for the accessibility checks)"
+    npm ci --no-audit --no-fund --silent
+  elif [ "${ROSTER_REQUIRE_BROWSER:-}" = 1 ]; then
+    die "npm is required to install axe-core for the console's browser tests"
+  fi
+fi
+export ROSTER_SCREENSHOTS="${ROSTER_SCREENSHOTS:-/tmp/roster-screenshots}"
+echo "console screenshots go to $ROSTER_SCREENSHOTS"
+# ---------------------------------------------------------------------------
 
 say "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

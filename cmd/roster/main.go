@@ -41,6 +41,8 @@ Usage:
   roster seed --org S [--users N] [--seed K]     add synthetic users (creates the org if missing)
   roster import --org S [--dry-run] [--invite] FILE.csv
   roster export --org S [--format csv|xlsx] [--out F] [--status a,b] [--role R] [--q Q]
+  roster number add --org S [--label L] [--main] +14155550100
+  roster number list --org S
 
 Every command accepts the settings below as flags or ROSTER_* variables:
 `
@@ -76,6 +78,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = importUsers(ctx, rest, stdout, stderr, getenv)
 	case "export":
 		err = exportUsers(ctx, rest, stdout, stderr, getenv)
+	case "number add":
+		err = numberAdd(ctx, rest, stdout, stderr, getenv)
+	case "number list":
+		err = numberList(ctx, rest, stdout, stderr, getenv)
 	default:
 		fmt.Fprint(stderr, usage)
 		for _, s := range config.Settings {

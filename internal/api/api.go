@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"roster/internal/roster"
 	"roster/internal/service"
@@ -69,6 +70,8 @@ func (a *API) Routes() []Route {
 	for _, area := range [][]Route{
 		a.coreRoutes(),
 		a.bulkRoutes(),
+		a.orgRoutes(),
+		a.phoneRoutes(),
 	} {
 		routes = append(routes, area...)
 	}
@@ -152,6 +155,10 @@ func principal(r *http.Request) *service.Principal {
 func (a *API) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if err := checkURLText(r); err != nil {
+			writeProblem(w, r, a.log, err)
+			return
+		}
 		if !rt.Public {
 			p, err := a.authenticate(r)
 			if err != nil {
@@ -164,6 +171,25 @@ func (a *API) wrap(rt Route) http.Handler {
 			writeProblem(w, r, a.log, err)
 		}
 	})
+}
+
+// checkURLText refuses a path or query holding a NUL byte or invalid UTF-8:
+// no ID or filter of Roster can contain one, and PostgreSQL would refuse
+// the text outright, so it is a client error before it reaches a query.
+func checkURLText(r *http.Request) error {
+	bad := func(s string) bool { return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) }
+	if bad(r.URL.Path) {
+		return badRequest(http.StatusBadRequest, "the path holds a NUL byte or invalid UTF-8")
+	}
+	for key, vals := range r.URL.Query() {
+		for _, v := range append(vals, key) {
+			if bad(v) {
+				return &httpError{status: http.StatusBadRequest, msg: "the query holds a NUL byte or invalid UTF-8",
+					fields: []roster.FieldError{{Field: strings.ToValidUTF8(key, "?"), Message: "must be valid UTF-8 text without NUL bytes"}}}
+			}
+		}
+	}
+	return nil
 }
 
 // Authenticate resolves the request's bearer token or session cookie to a
@@ -192,4 +218,23 @@ func ClientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// CrossOriginProtection refuses browsers' cross-origin unsafe requests (a
+// form or fetch from another site riding on a session cookie). Under /api/
+// the refusal is a 403 problem like every other API error; elsewhere a
+// short plain-text 403.
+func CrossOriginProtection(log *slog.Logger) *http.CrossOriginProtection {
+	if log == nil {
+		log = slog.Default()
+	}
+	c := http.NewCrossOriginProtection()
+	c.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeProblem(w, r, log, roster.Errorf(roster.KindForbidden, "cross-origin requests are refused; call the API from this site or with a bearer token"))
+			return
+		}
+		http.Error(w, "Cross-origin request refused.", http.StatusForbidden)
+	}))
+	return c
 }

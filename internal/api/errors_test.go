@@ -349,10 +349,7 @@ func TestSendInvitationsDuplicateIDs(t *testing.T) {
 		sent := dbInt(t, e, `SELECT invitations_sent FROM orgs WHERE id = ?`, org.ID)
 		mails := e.EmailsTo("later@trial.test")
 		if pending > 1 || sent > 1 || mails > 1 {
-			t.Skipf("BUG: POST /invitations/send with the same user ID twice answered %d and left %d pending invitations "+
-				"(each with a live link), %d emails and invitations_sent=%d: SendInvites (internal/service/invitations.go:217) "+
-				"loads each listed ID without de-duplicating, so the user passes the prepared check twice, gets two "+
-				"issueInvitation calls and is counted twice against seats and the trial allowance", res.Status, pending, mails, sent)
+			t.Fatalf("the same user ID twice answered %d and left %d pending invitations, %d emails, invitations_sent=%d", res.Status, pending, mails, sent)
 		}
 		if res.Status == http.StatusOK && (pending != 1 || sent != 1 || mails != 1) {
 			t.Fatalf("send: %d pending, %d sent, %d emails", pending, sent, mails)
@@ -391,11 +388,36 @@ func TestCrossOriginRefusal(t *testing.T) {
 			"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"}, `{"emails": ["ok@acme.test"]}`).Want(http.StatusCreated)
 		for _, res := range refusals {
 			if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
-				t.Skipf("BUG: the cross-origin refusal under /api/ is a %q body (%q), not a problem: internal/app/app.go:84 (and "+
-					"apitest.New) wrap the mux in http.NewCrossOriginProtection() with its default deny handler; give it "+
-					"SetDenyHandler with a handler that writes a 403 problem (urn:roster:problem:forbidden)", ct, res.Body)
+				t.Fatalf("the cross-origin refusal is a %q body (%q), not a problem", ct, res.Body)
 			}
 			wantProblem(t, res, http.StatusForbidden)
+		}
+	})
+}
+
+// TestNulAndInvalidUTF8InURL checks that text no database can hold, in a
+// path or query, is a 400 problem on both databases and never a 500.
+func TestNulAndInvalidUTF8InURL(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		org := e.CreateOrg("acme", roster.PlanProfessional, nil)
+		for _, path := range []string{
+			"/api/v1/users/%00", "/api/v1/users/%FF", "/api/v1/users?q=%00", "/api/v1/users?q=ab%FFcd",
+			"/api/v1/users?%00=1", "/api/v1/audit-events?actor=%00", "/api/v1/invitations/%00/resend",
+		} {
+			method := "GET"
+			if strings.HasSuffix(path, "/resend") {
+				method = "POST"
+			}
+			p := e.Do(method, path, org.AdminToken, nil).Problem(http.StatusBadRequest)
+			if !strings.Contains(p["detail"].(string), "NUL byte or invalid UTF-8") {
+				t.Errorf("%s %s: %v", method, path, p)
+			}
+		}
+		// The same text in a JSON body is refused field by field.
+		res := e.Do("POST", "/api/v1/invitations", org.AdminToken, map[string]any{
+			"emails": []string{"a@acme.test"}, "role": "agent", "integration": "Sales\x00force"})
+		if res.Status < 400 || res.Status >= 500 {
+			t.Fatalf("NUL in a JSON string: %d %s", res.Status, res.Body)
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,7 +27,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var v roster.Validation
 	f := roster.UserFilter{
-		Status: roster.Status(q.Get("status")), Role: q.Get("role"), LicenseType: q.Get("license_type"),
+		Status: roster.Status(q.Get("status")), Role: q.Get("role"), LicenseType: q.Get("license_type"), Team: q.Get("team"),
 		Query: q.Get("q"), Sort: q.Get("sort"), Cursor: q.Get("cursor"), Limit: queryInt(r, "limit", &v),
 	}
 	if err := v.Err(); err != nil {
@@ -50,19 +49,26 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 type userPatch struct {
-	FirstName   *string          `json:"first_name"`
-	LastName    *string          `json:"last_name"`
-	Role        *string          `json:"role"`
-	LicenseType *string          `json:"license_type"`
-	Email       *json.RawMessage `json:"email"`
+	FirstName   *string `json:"first_name"`
+	LastName    *string `json:"last_name"`
+	Role        *string `json:"role"`
+	LicenseType *string `json:"license_type"`
+	Email       present `json:"email"`
 }
+
+// present records that a field was sent at all, even as null: encoding/json
+// calls UnmarshalJSON for a null too, where a pointer would stay nil.
+type present bool
+
+// UnmarshalJSON marks the field as sent.
+func (p *present) UnmarshalJSON([]byte) error { *p = true; return nil }
 
 func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	var req userPatch
 	if err := decode(w, r, &req, false); err != nil {
 		return err
 	}
-	if req.Email != nil {
+	if req.Email {
 		return &roster.Error{Kind: roster.KindInvalid, Message: "email addresses cannot be changed",
 			Fields: []roster.FieldError{{Field: "email", Message: "cannot be changed after the user is created; deactivate this user and invite the new address"}}}
 	}

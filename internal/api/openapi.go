@@ -47,6 +47,29 @@ type openAPIPart struct {
 	Components map[string]map[string]json.RawMessage `json:"components"`
 }
 
+// mergePathItem adds the operations of b to the path item a (nil when the
+// path is new), so that an area may add a method to another area's path;
+// an operation or other key described twice is an error.
+func mergePathItem(a, b json.RawMessage) (json.RawMessage, error) {
+	if a == nil {
+		return b, nil
+	}
+	var am, bm map[string]json.RawMessage
+	if err := json.Unmarshal(a, &am); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &bm); err != nil {
+		return nil, err
+	}
+	for k, v := range bm {
+		if _, dup := am[k]; dup {
+			return nil, fmt.Errorf("%s is already described", k)
+		}
+		am[k] = v
+	}
+	return json.Marshal(am)
+}
+
 // mergeOpenAPI returns the base part with every other part's tags, paths
 // and components added, or an error naming the part and the duplicate key.
 func mergeOpenAPI(fsys fs.FS) ([]byte, error) {
@@ -81,10 +104,11 @@ func mergeOpenAPI(fsys fs.FS) ([]byte, error) {
 			all.Components = map[string]map[string]json.RawMessage{}
 		}
 		for p, v := range part.Paths {
-			if _, dup := all.Paths[p]; dup {
-				return nil, fmt.Errorf("%s: path %s is already described", name, p)
+			merged, err := mergePathItem(all.Paths[p], v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: path %s: %w", name, p, err)
 			}
-			all.Paths[p] = v
+			all.Paths[p] = merged
 		}
 		for kind, entries := range part.Components {
 			if all.Components[kind] == nil {

@@ -32,9 +32,9 @@ func TestMergeOpenAPIAddsParts(t *testing.T) {
 }
 
 func TestMergeOpenAPIRefusesDuplicatesAndUnknownKeys(t *testing.T) {
-	core := &fstest.MapFile{Data: []byte(`{"openapi":"3.1.0","paths":{"/a":{}},"components":{"schemas":{"A":{}}}}`)}
+	core := &fstest.MapFile{Data: []byte(`{"openapi":"3.1.0","paths":{"/a":{"get":{}}},"components":{"schemas":{"A":{}}}}`)}
 	for name, part := range map[string]string{
-		"path ":       `{"paths":{"/a":{}}}`,
+		"path ":       `{"paths":{"/a":{"get":{}}}}`,
 		"components.": `{"components":{"schemas":{"A":{}}}}`,
 		"unknown":     `{"info":{}}`,
 	} {
@@ -42,5 +42,25 @@ func TestMergeOpenAPIRefusesDuplicatesAndUnknownKeys(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("part %s: error %v, want one mentioning %q", part, err, name)
 		}
+	}
+}
+
+func TestMergeOpenAPIAddsMethodsToAPath(t *testing.T) {
+	fsys := fstest.MapFS{
+		"openapi/00_core.json": {Data: []byte(`{"openapi":"3.1.0","paths":{"/a":{"get":{"operationId":"getA"}}}}`)},
+		"openapi/10_x.json":    {Data: []byte(`{"paths":{"/a":{"post":{"operationId":"postA"}}}}`)},
+	}
+	b, err := mergeOpenAPI(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]map[string]string `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Paths["/a"]["get"]["operationId"] != "getA" || doc.Paths["/a"]["post"]["operationId"] != "postA" {
+		t.Fatalf("merged paths: %s", b)
 	}
 }

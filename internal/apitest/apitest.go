@@ -53,7 +53,7 @@ func New(t testing.TB, db *store.DB) *Env {
 	})})
 	mux := http.NewServeMux()
 	a.Register(mux)
-	e.Server = httptest.NewServer(http.NewCrossOriginProtection().Handler(mux))
+	e.Server = httptest.NewServer(api.CrossOriginProtection(nil).Handler(mux))
 	t.Cleanup(e.Server.Close)
 	return e
 }

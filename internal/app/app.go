@@ -18,6 +18,7 @@ import (
 	"roster/internal/mail"
 	"roster/internal/service"
 	"roster/internal/store"
+	"roster/internal/web"
 )
 
 // App is a wired Roster.
@@ -26,6 +27,7 @@ type App struct {
 	DB      *store.DB
 	Service *service.Service
 	API     *api.API
+	Console *web.Console
 	Metrics *api.Metrics
 	Outbox  *jobs.OutboxWorker
 	Sweeper *jobs.Sweeper
@@ -70,6 +72,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	a.Sweeper = jobs.NewSweeper(db, jobs.SweepOptions{Now: opt.Now, Logger: log})
 	a.API = api.New(api.Options{Service: svc, Logger: log, Metrics: a.Metrics, SecureCookies: cfg.SecureCookies,
 		Ready: db.CheckSchema, Wake: a.Outbox.Wake})
+	if a.Console, err = web.New(web.Options{Service: svc, API: a.API, Logger: log, Outbox: cfg.SMTPURL == "",
+		SecureCookies: cfg.SecureCookies, Wake: a.Outbox.Wake}); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -81,7 +88,8 @@ func (a *App) Close() error { return a.DB.Close() }
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	a.API.Register(mux)
-	return http.NewCrossOriginProtection().Handler(mux)
+	a.Console.Register(mux)
+	return api.CrossOriginProtection(a.Log).Handler(mux)
 }
 
 // Serve serves HTTP on ln and runs the background workers until ctx is

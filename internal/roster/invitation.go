@@ -93,6 +93,7 @@ type UserFilter struct {
 	Statuses    []Status
 	Role        string // role key
 	LicenseType string
+	Team        string // team ID
 	Query       string // substring of name, email or extension
 	Sort        string // "email" (default), "name", "created_at", "last_login_at"; "-" prefix for descending
 	Limit       int

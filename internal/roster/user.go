@@ -47,6 +47,9 @@ type User struct {
 	LastLoginAt *time.Time `json:"last_login_at"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
+	// Presence and Teams are filled in by the people list.
+	Presence Presence  `json:"presence,omitempty"`
+	Teams    []TeamRef `json:"teams,omitempty"`
 
 	PasswordHash string `json:"-"`
 }
@@ -68,8 +71,13 @@ var ErrEmailInvalid = errors.New("is not a valid email address")
 // plain addr-spec (no display name, no comments) with a dotted domain.
 // Users never have to type their address in lower case.
 func NormalizeEmail(s string) (string, error) {
+	// Check the encoding first: ToLower would turn invalid bytes into
+	// U+FFFD and let them pass.
+	if !utf8.ValidString(s) {
+		return "", ErrEmailInvalid
+	}
 	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" || len(s) > 254 || !utf8.ValidString(s) {
+	if s == "" || len(s) > 254 {
 		return "", ErrEmailInvalid
 	}
 	a, err := mail.ParseAddress(s)

@@ -89,6 +89,13 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *roster.Use
 		return "", nil, err
 	}
 	err = s.store.Tx(ctx, func(tx Tx) error {
+		// Take the org lock first, as every admin write does: the same
+		// order everywhere is what keeps PostgreSQL from deadlocking a
+		// sign-in against an edit of the same user, and under the lock the
+		// status read here cannot be changed by a deactivation in flight.
+		if err := tx.LockOrg(ctx, u.OrgID); err != nil {
+			return err
+		}
 		cur, err := tx.User(ctx, u.OrgID, u.ID)
 		if err != nil {
 			return err
@@ -96,8 +103,10 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *roster.Use
 		if cur.Status != roster.StatusActive {
 			return errBadLogin
 		}
+		// Write only the sign-in time, never the whole row read above, so
+		// that no concurrent change to the user is undone.
 		cur.LastLoginAt = &now
-		if err := tx.UpdateUser(ctx, u.OrgID, cur); err != nil {
+		if err := tx.SetLastLogin(ctx, u.OrgID, u.ID, now); err != nil {
 			return err
 		}
 		sid := s.newID()
@@ -188,7 +197,11 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*Principa
 	if err != nil {
 		return nil, err
 	}
-	p.Email, p.Permissions = u.Email, role.Permissions
+	direct, err := r.DirectPermissions(ctx, p.OrgID, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	p.Email, p.Permissions = u.Email, roster.Effective(role.Permissions, direct)
 	if touch != nil {
 		if err := s.store.Tx(ctx, touch); err != nil {
 			s.log.Warn("could not record session activity", "err", err)
@@ -296,6 +309,11 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, ip string)
 		return err
 	}
 	return s.store.Tx(ctx, func(tx Tx) error {
+		// The org lock orders this write after any admin change of the
+		// user in flight (a deactivation must not be written back over).
+		if err := tx.LockOrg(ctx, reset.OrgID); err != nil {
+			return err
+		}
 		if err := tx.UsePasswordReset(ctx, reset.OrgID, reset.ID, s.clock()); err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -119,18 +118,13 @@ var userColumns = []UserColumn{
 	{Name: "extension", Aliases: []string{"exten", "ext", "number", "extension_number", "extension_no"},
 		Cell: func(u *roster.User) string { return u.Extension },
 		Parse: func(r *ImportRow, v string) error {
-			r.User.Extension = v
-			if !extensionRE.MatchString(v) {
-				return errors.New("must be 2 to 4 digits")
-			}
-			return nil
+			ext, err := roster.ParseExtension(v)
+			r.User.Extension = ext
+			return err
 		}},
 	{Name: "last_login_at", Aliases: []string{"last_login", "last_seen"}, Cell: func(u *roster.User) string { return timeCell(u.LastLoginAt) }},
 	{Name: "created_at", Aliases: []string{"created", "date_created"}, Cell: func(u *roster.User) string { return timeCell(&u.CreatedAt) }},
 }
-
-// extensionRE is an internal extension: 2–4 digits (seed 002).
-var extensionRE = regexp.MustCompile(`^[0-9]{2,4}$`)
 
 func ptrTo[T any](v T) *T { return &v }
 

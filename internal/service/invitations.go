@@ -68,9 +68,7 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 		in.Role = roster.RoleAgent
 	}
 	in.Integration = strings.TrimSpace(in.Integration)
-	if len(in.Integration) > 100 {
-		v.Add("integration", "must be at most 100 characters")
-	}
+	v.Check("integration", roster.ValidateName(in.Integration))
 	var created []roster.User
 	err := s.store.Tx(ctx, func(tx Tx) error {
 		if err := tx.LockOrg(ctx, p.OrgID); err != nil {
@@ -95,6 +93,9 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 				return err
 			}
 		}
+		if in.Integration, err = s.resolveIntegration(ctx, tx, p.OrgID, in.Integration, &v); err != nil {
+			return err
+		}
 		existing, err := tx.UsersByEmails(ctx, p.OrgID, emails)
 		if err != nil {
 			return err
@@ -118,6 +119,9 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 				u.Status = roster.StatusInvited
 			}
 			if err := tx.CreateUser(ctx, p.OrgID, u); err != nil {
+				return err
+			}
+			if err := s.joinRoleTeams(ctx, tx, p, p.OrgID, []string{u.ID}, role.ID); err != nil {
 				return err
 			}
 			if in.Send {
@@ -203,6 +207,21 @@ func (s *Service) SendInvites(ctx context.Context, p *Principal, userIDs []strin
 	if err := p.Require(roster.PermInvitesSend); err != nil {
 		return nil, err
 	}
+	integration = strings.TrimSpace(integration)
+	var check roster.Validation
+	check.Check("integration", roster.ValidateName(integration))
+	// One person listed twice would get two live links and be counted
+	// twice against seats and a trial's allowance.
+	seen := make(map[string]bool, len(userIDs))
+	for i, id := range userIDs {
+		if seen[id] {
+			check.Add(fmt.Sprintf("user_ids[%d]", i), "lists a user already listed")
+		}
+		seen[id] = true
+	}
+	if err := check.Err(); err != nil {
+		return nil, err
+	}
 	var out []roster.User
 	err := s.store.Tx(ctx, func(tx Tx) error {
 		if err := tx.LockOrg(ctx, p.OrgID); err != nil {
@@ -210,6 +229,13 @@ func (s *Service) SendInvites(ctx context.Context, p *Principal, userIDs []strin
 		}
 		org, err := tx.Org(ctx, p.OrgID)
 		if err != nil {
+			return err
+		}
+		var v roster.Validation
+		if integration, err = s.resolveIntegration(ctx, tx, p.OrgID, integration, &v); err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
 			return err
 		}
 		need := map[string]int{}
@@ -391,8 +417,12 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (*roster
 	}
 	var out *roster.User
 	err = s.store.Tx(ctx, func(tx Tx) error {
-		// Read again under the write lock: of two concurrent accepts only
-		// the first finds the invitation pending.
+		// Read again under the org lock: of two concurrent accepts only
+		// the first finds the invitation pending, and the second is told
+		// the link is used (410), not that something conflicted.
+		if err := tx.LockOrg(ctx, inv.OrgID); err != nil {
+			return err
+		}
 		inv, err := tx.Invitation(ctx, inv.OrgID, inv.ID)
 		if err != nil {
 			return err
@@ -414,6 +444,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (*roster
 		}
 		out = u
 		self := &Principal{OrgID: inv.OrgID, UserID: u.ID, Email: u.Email, IP: in.IP}
+		if err := s.linkInvitedIntegration(ctx, tx, self, inv.Integration); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, self, "user.activated", "user", u.ID, u.Email, before, userSnapshot(u))
 	})
 	return out, err

@@ -76,7 +76,7 @@ func (s *Service) SeedUsers(ctx context.Context, p *Principal, in SeedInput) (in
 	// A shuffled pool of free extensions, handed out to about one user in
 	// eleven: a PBX numbers only its phone users, and there are only 9,990.
 	for e := 100; e <= 9999; e++ {
-		if x := strconv.Itoa(e); !exts[x] {
+		if x, err := roster.ParseExtension(strconv.Itoa(e)); err == nil && !exts[x] {
 			g.freeExts = append(g.freeExts, x)
 		}
 	}

@@ -22,6 +22,8 @@ import (
 // Methods return roster.ErrNotFound for missing rows and a Conflict *Error
 // for unique violations.
 type Tx interface {
+	orgStore
+	consoleStore
 	LockOrg(ctx context.Context, orgID string) error
 
 	CreateOrg(ctx context.Context, o *roster.Org) error
@@ -41,6 +43,7 @@ type Tx interface {
 
 	CreateUser(ctx context.Context, orgID string, u *roster.User) error
 	UpdateUser(ctx context.Context, orgID string, u *roster.User) error
+	SetLastLogin(ctx context.Context, orgID, userID string, at time.Time) error
 	DeleteUser(ctx context.Context, orgID, userID string) error
 	User(ctx context.Context, orgID, userID string) (*roster.User, error)
 	UserByEmail(ctx context.Context, orgID, email string) (*roster.User, error)
@@ -80,6 +83,7 @@ type Tx interface {
 	Emails(ctx context.Context, orgID string, limit int) ([]roster.Email, error)
 
 	bulkStore
+	phoneStore
 }
 
 // Store opens read views and write transactions.

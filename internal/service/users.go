@@ -35,7 +35,23 @@ func (s *Service) ListUsers(ctx context.Context, p *Principal, f roster.UserFilt
 	if err := v.Err(); err != nil {
 		return roster.Page[roster.User]{}, err
 	}
-	return s.store.Read().ListUsers(ctx, p.OrgID, f)
+	if f.Team != "" {
+		if !roster.ValidID(f.Team) {
+			return roster.Page[roster.User]{}, &roster.Error{Kind: roster.KindInvalid, Message: "unknown team",
+				Fields: []roster.FieldError{{Field: "team", Message: "is not a team ID"}}}
+		}
+		if _, err := s.visibleTeam(ctx, s.store.Read(), p, f.Team); errors.Is(err, roster.ErrNotFound) {
+			return roster.Page[roster.User]{}, &roster.Error{Kind: roster.KindInvalid, Message: "unknown team",
+				Fields: []roster.FieldError{{Field: "team", Message: "no team \"" + f.Team + "\" in this org"}}}
+		} else if err != nil {
+			return roster.Page[roster.User]{}, err
+		}
+	}
+	page, err := s.store.Read().ListUsers(ctx, p.OrgID, f)
+	if err != nil {
+		return page, err
+	}
+	return page, s.decorateUsers(ctx, p, page.Items)
 }
 
 // CountUsersByStatus returns the number of users in each status (for the
@@ -55,7 +71,15 @@ func (s *Service) User(ctx context.Context, p *Principal, id string) (*roster.Us
 			return nil, err
 		}
 	}
-	return s.store.Read().User(ctx, p.OrgID, id)
+	u, err := s.store.Read().User(ctx, p.OrgID, id)
+	if err != nil {
+		return nil, err
+	}
+	one := []roster.User{*u}
+	if err := s.decorateUsers(ctx, p, one); err != nil {
+		return nil, err
+	}
+	return &one[0], nil
 }
 
 // Me is the signed-in user with their effective permissions.
@@ -126,7 +150,7 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, id string, patch
 			u.LastName = *patch.LastName
 		}
 		if patch.Role != nil && *patch.Role != u.Role {
-			if err := s.assignRole(ctx, tx, u, *patch.Role); err != nil {
+			if err := s.assignRole(ctx, tx, p, u, *patch.Role); err != nil {
 				return err
 			}
 		}
@@ -146,8 +170,8 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, id string, patch
 }
 
 // assignRole gives u the role with key, refusing to demote the org's last
-// active admin.
-func (s *Service) assignRole(ctx context.Context, tx Tx, u *roster.User, key string) error {
+// active admin, and puts u in the teams linked to the role.
+func (s *Service) assignRole(ctx context.Context, tx Tx, p *Principal, u *roster.User, key string) error {
 	role, err := tx.RoleByKey(ctx, u.OrgID, key)
 	if errors.Is(err, roster.ErrNotFound) {
 		return &roster.Error{Kind: roster.KindInvalid, Message: "unknown role",
@@ -156,13 +180,17 @@ func (s *Service) assignRole(ctx context.Context, tx Tx, u *roster.User, key str
 	if err != nil {
 		return err
 	}
-	if !role.Permissions.IsAdmin() {
+	direct, err := tx.DirectPermissions(ctx, u.OrgID, u.ID)
+	if err != nil {
+		return err
+	}
+	if !roster.Effective(role.Permissions, direct).IsAdmin() {
 		if err := s.keepAnAdmin(ctx, tx, u); err != nil {
 			return err
 		}
 	}
 	u.RoleID, u.Role = role.ID, role.Key
-	return nil
+	return s.joinRoleTeams(ctx, tx, p, u.OrgID, []string{u.ID}, role.ID)
 }
 
 // assignLicense gives u the license type typ ("" for none), checking for a
@@ -192,22 +220,18 @@ func (s *Service) keepAnAdmin(ctx context.Context, tx Tx, u *roster.User) error 
 	if u.Status != roster.StatusActive {
 		return nil
 	}
-	roles, err := tx.Roles(ctx, u.OrgID)
+	role, err := tx.Role(ctx, u.OrgID, u.RoleID)
 	if err != nil {
 		return err
 	}
-	var adminRoles []string
-	isAdmin := false
-	for _, r := range roles {
-		if r.Permissions.IsAdmin() {
-			adminRoles = append(adminRoles, r.ID)
-			isAdmin = isAdmin || r.ID == u.RoleID
-		}
+	direct, err := tx.DirectPermissions(ctx, u.OrgID, u.ID)
+	if err != nil {
+		return err
 	}
-	if !isAdmin {
+	if !roster.Effective(role.Permissions, direct).IsAdmin() {
 		return nil
 	}
-	n, err := tx.CountActiveWithRoles(ctx, u.OrgID, adminRoles, u.ID)
+	n, err := tx.CountActiveAdmins(ctx, u.OrgID, u.ID)
 	if err != nil {
 		return err
 	}
@@ -287,9 +311,13 @@ func (s *Service) DeactivateUser(ctx context.Context, p *Principal, id string) (
 		if err != nil {
 			return err
 		}
+		queues, err := tx.RemoveUserFromQueues(ctx, p.OrgID, u.ID)
+		if err != nil {
+			return err
+		}
 		out = u
 		after := userSnapshot(u)
-		after["sessions_revoked"], after["api_tokens_revoked"] = sessions, tokens
+		after["sessions_revoked"], after["api_tokens_revoked"], after["queues_removed"] = sessions, tokens, queues
 		return s.audit(ctx, tx, p, "user.deactivated", "user", u.ID, u.Email, before, after)
 	})
 	return out, err
@@ -317,7 +345,7 @@ func (s *Service) ReactivateUser(ctx context.Context, p *Principal, id string, r
 		}
 		before := userSnapshot(u)
 		if role != nil && *role != "" && *role != u.Role {
-			if err := s.assignRole(ctx, tx, u, *role); err != nil {
+			if err := s.assignRole(ctx, tx, p, u, *role); err != nil {
 				return err
 			}
 		}

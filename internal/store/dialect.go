@@ -86,5 +86,10 @@ func (postgres) mapError(err error) error {
 	if errors.As(err, &pe) && pe.Code == "23505" {
 		return errUnique
 	}
+	// A NUL byte or invalid UTF-8 in a parameter (an ID from a URL, say)
+	// can match no stored row: answer as for any other unknown key.
+	if errors.As(err, &pe) && pe.Code == "22021" {
+		return errNotFound
+	}
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 
 	"roster/internal/roster"
 )
@@ -57,6 +58,11 @@ func (c *Conn) UpdateUser(ctx context.Context, orgID string, u *roster.User) err
 		WHERE org_id = ? AND id = ?`,
 		u.FirstName, u.LastName, string(u.Status), u.RoleID, u.LicenseType, u.Extension, u.PasswordHash,
 		usPtr(u.LastLoginAt), us(u.UpdatedAt), sortName(u), searchText(u), orgID, u.ID)
+}
+
+// SetLastLogin records a sign-in time and nothing else of the user.
+func (c *Conn) SetLastLogin(ctx context.Context, orgID, userID string, at time.Time) error {
+	return c.execOne(ctx, `UPDATE users SET last_login_at = ? WHERE org_id = ? AND id = ?`, us(at), orgID, userID)
 }
 
 // DeleteUser removes a user and, by cascade, their sessions and tokens.
@@ -277,6 +283,13 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	if f.LicenseType != "" {
 		where = append(where, "u.license_type = ?")
 		args = append(args, f.LicenseType)
+	}
+	if f.Team != "" {
+		// A team is a small part of the org: look its members up by key
+		// rather than walk the whole org (see orgTerm).
+		where[0] = c.orgTerm("u.org_id")
+		where = append(where, "u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = ?)")
+		args = append(args, f.Team)
 	}
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
 		var cond string
