@@ -111,7 +111,8 @@ func TestExportCSV(t *testing.T) {
 			t.Fatalf("content disposition %q", cd)
 		}
 		body := string(res.Body)
-		if !strings.HasPrefix(body, "id,email,first_name,last_name,status,role,license_type,extension,last_login_at,created_at\r\n") {
+		if !strings.HasPrefix(body, "id,email,first_name,last_name,status,role,license_type,teams,extension,outbound_caller_id,"+
+			"mobile_number,landline_number,language,timezone,voicemail_enabled,rings_before_voicemail,dnd,queues,last_login_at,created_at\r\n") {
 			t.Fatalf("header row: %q", body[:min(len(body), 120)])
 		}
 		// Formula injection: the cells go out as text a spreadsheet will not run.
@@ -127,9 +128,16 @@ func TestExportCSV(t *testing.T) {
 		if got := column(t, rows, "email"); !slices.Equal(got, []string{"admin@acme.test", "bo@example.com", "cy@example.com", "dee@example.com"}) {
 			t.Fatalf("exported emails %v", got)
 		}
-		dee := rows[4]
-		if dee[2] != "Zoë" || dee[3] != "Ødegård" || dee[4] != "prepared" || dee[5] != "team_leader" || dee[7] != "2040" || dee[8] != "" || !strings.HasSuffix(dee[9], "Z") {
-			t.Fatalf("dee's row %q", dee)
+		cell := func(row int, col string) string { return rows[row][slices.Index(rows[0], col)] }
+		if cell(4, "first_name") != "Zoë" || cell(4, "last_name") != "Ødegård" || cell(4, "status") != "prepared" ||
+			cell(4, "role") != "team_leader" || cell(4, "extension") != "2040" || cell(4, "last_login_at") != "" ||
+			!strings.HasSuffix(cell(4, "created_at"), "Z") {
+			t.Fatalf("dee's row %q", rows[4])
+		}
+		// Phone settings never saved: the defaults the user works with.
+		if cell(4, "voicemail_enabled") != "true" || cell(4, "rings_before_voicemail") != "4" || cell(4, "dnd") != "false" ||
+			cell(4, "language") != "en" || cell(4, "timezone") != "UTC" || cell(4, "teams") != "" || cell(4, "queues") != "" {
+			t.Fatalf("dee's phone and team cells %q", rows[4])
 		}
 
 		// Every list filter applies.
@@ -515,6 +523,49 @@ func TestImportTooBig(t *testing.T) {
 		importCSV(e, org.AdminToken, "?integration="+strings.Repeat("x", 101), "email\na@x.io\n").FieldErrors()
 		if n := userCount(t, e, org.ID); n != 1 {
 			t.Fatalf("an oversized file created users: %d", n)
+		}
+	})
+}
+
+// TestExportTeamsQueuesPhone: the columns whose data other areas keep.
+func TestExportTeamsQueuesPhone(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		org := e.CreateOrg("acme", roster.PlanProfessional, nil)
+		tok := org.AdminToken
+		ann, _ := e.ActiveUser(org, "ann@example.com", "agent", "")
+		bo, _ := e.ActiveUser(org, "bo@example.com", "agent", "")
+		e.Do("POST", "/api/v1/teams", tok, map[string]any{"name": "Sales", "member_ids": []string{ann, bo}}).Want(http.StatusCreated)
+		e.Do("POST", "/api/v1/teams", tok, map[string]any{"name": "East", "member_ids": []string{ann}}).Want(http.StatusCreated)
+		q1 := e.Do("POST", "/api/v1/queues", tok, map[string]any{"name": "Support"}).Want(http.StatusCreated).JSON()
+		q2 := e.Do("POST", "/api/v1/queues", tok, map[string]any{"name": "Billing"}).Want(http.StatusCreated).JSON()
+		e.Do("POST", "/api/v1/queues/"+q1["id"].(string)+"/members", tok, map[string]any{"user_id": ann, "penalty": 2}).Want(http.StatusCreated)
+		e.Do("POST", "/api/v1/queues/"+q2["id"].(string)+"/members", tok, map[string]any{"user_id": ann, "penalty": 0}).Want(http.StatusCreated)
+		e.Do("POST", "/api/v1/phone-numbers", tok, map[string]any{"number": "+14155550100", "main": true}).Want(http.StatusCreated)
+		e.Do("PATCH", "/api/v1/users/"+ann+"/phone-settings", tok, map[string]any{
+			"extension": "301", "caller_id": "+14155550100", "mobile_number": "+14155550111", "do_not_disturb": true,
+			"language": "de", "time_zone": "Europe/Berlin", "voicemail": map[string]any{"enabled": false, "rings": 6},
+		}).Want(http.StatusOK)
+
+		rows := parseCSV(t, e.Do("GET", "/api/v1/users/export?q=example.com", tok, nil).Want(http.StatusOK).Body)
+		if len(rows) != 3 {
+			t.Fatalf("rows %q", rows)
+		}
+		row := map[string]string{}
+		for i, h := range rows[0] {
+			row[h] = rows[1][i]
+		}
+		// E.164 numbers start with +, so they go out escaped like any
+		// would-be formula; the import reads them back without the mark.
+		want := map[string]string{"email": "ann@example.com", "teams": "East;Sales", "queues": "Billing:0;Support:2",
+			"extension": "301", "outbound_caller_id": "'+14155550100", "mobile_number": "'+14155550111", "landline_number": "",
+			"language": "de", "timezone": "Europe/Berlin", "voicemail_enabled": "false", "rings_before_voicemail": "6", "dnd": "true"}
+		for k, v := range want {
+			if row[k] != v {
+				t.Errorf("%s = %q, want %q", k, row[k], v)
+			}
+		}
+		if got := rows[2][slices.Index(rows[0], "teams")]; got != "Sales" {
+			t.Errorf("bo's teams %q", got)
 		}
 	})
 }

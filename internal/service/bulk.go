@@ -19,6 +19,12 @@ type bulkStore interface {
 	ExtensionsInUse(ctx context.Context, orgID string) (map[string]bool, error)
 	// AnalyzeUsers refreshes the query planner's statistics of users.
 	AnalyzeUsers(ctx context.Context) error
+
+	// For the export's columns, per batch of users: team names, queues
+	// as "name:penalty", saved phone settings.
+	UsersTeams(ctx context.Context, orgID string, userIDs []string) (map[string][]string, error)
+	UsersQueues(ctx context.Context, orgID string, userIDs []string) (map[string][]string, error)
+	UsersPhoneSettings(ctx context.Context, orgID string, userIDs []string) (map[string]*roster.PhoneSettings, error)
 }
 
 // analyzeAfter is the number of new users after which a bulk change

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,9 +25,10 @@ type UserColumn struct {
 	// outside the users table sets Load instead; a column with neither is
 	// import-only.
 	Cell func(u *roster.User) string
-	// Load fetches the column's data for a batch of exported users in one
-	// query and returns the renderer for them.
-	Load func(ctx context.Context, tx Tx, orgID string, users []roster.User) (func(u *roster.User) string, error)
+	// Load fetches the column's data for a batch of exported users (one
+	// query for the batch, shared by the columns that need it) and returns
+	// the renderer for them.
+	Load func(b *ExportBatch) (func(u *roster.User) string, error)
 	// Parse reads one imported cell (trimmed, never empty) into the row; a
 	// returned error is that cell's message. Nil means export-only: the
 	// import accepts the column (so exported files import back) and
@@ -115,6 +117,11 @@ var userColumns = []UserColumn{
 			r.LicenseRef = v
 			return nil
 		}},
+	{Name: "teams", Aliases: []string{"team", "team_names", "groups"},
+		Load: func(b *ExportBatch) (func(u *roster.User) string, error) {
+			teams, err := b.Teams()
+			return func(u *roster.User) string { return strings.Join(teams[u.ID], ";") }, err
+		}},
 	{Name: "extension", Aliases: []string{"exten", "ext", "number", "extension_number", "extension_no"},
 		Cell: func(u *roster.User) string { return u.Extension },
 		Parse: func(r *ImportRow, v string) error {
@@ -122,11 +129,95 @@ var userColumns = []UserColumn{
 			r.User.Extension = ext
 			return err
 		}},
+	phoneColumn("outbound_caller_id", []string{"outboundcid", "outbound_cid", "caller_id", "callerid"},
+		func(p *roster.PhoneSettings) string { return p.CallerID }),
+	phoneColumn("mobile_number", []string{"mobilenumber", "mobile", "cell", "cell_number"},
+		func(p *roster.PhoneSettings) string { return p.MobileNumber }),
+	phoneColumn("landline_number", []string{"landlinenumber", "landline", "direct_number", "did"},
+		func(p *roster.PhoneSettings) string { return p.LandlineNumber }),
+	phoneColumn("language", []string{"lang", "locale"}, func(p *roster.PhoneSettings) string { return p.Language }),
+	phoneColumn("timezone", []string{"time_zone", "tz"}, func(p *roster.PhoneSettings) string { return p.TimeZone }),
+	phoneColumn("voicemail_enabled", []string{"voicemail_enable", "voicemail", "vm_enabled"},
+		func(p *roster.PhoneSettings) string { return strconv.FormatBool(p.Voicemail.Enabled) }),
+	phoneColumn("rings_before_voicemail", []string{"vm_rings", "rings", "ring_count"},
+		func(p *roster.PhoneSettings) string { return strconv.Itoa(p.Voicemail.Rings) }),
+	phoneColumn("dnd", []string{"do_not_disturb", "dnd_enabled"},
+		func(p *roster.PhoneSettings) string { return strconv.FormatBool(p.DoNotDisturb) }),
+	{Name: "queues", Aliases: []string{"queue", "queue_penalties"},
+		Load: func(b *ExportBatch) (func(u *roster.User) string, error) {
+			queues, err := b.Queues()
+			return func(u *roster.User) string { return strings.Join(queues[u.ID], ";") }, err
+		}},
 	{Name: "last_login_at", Aliases: []string{"last_login", "last_seen"}, Cell: func(u *roster.User) string { return timeCell(u.LastLoginAt) }},
 	{Name: "created_at", Aliases: []string{"created", "date_created"}, Cell: func(u *roster.User) string { return timeCell(&u.CreatedAt) }},
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// phoneColumn is an export column showing one phone setting; users who
+// never saved phone settings show the defaults they work with.
+func phoneColumn(name string, aliases []string, cell func(p *roster.PhoneSettings) string) UserColumn {
+	return UserColumn{Name: name, Aliases: aliases,
+		Load: func(b *ExportBatch) (func(u *roster.User) string, error) {
+			phone, err := b.Phone()
+			return func(u *roster.User) string {
+				p := phone[u.ID]
+				if p == nil {
+					p = roster.DefaultPhoneSettings(u.OrgID, u.ID, u.Extension)
+				}
+				return cell(p)
+			}, err
+		}}
+}
+
+// ExportBatch is one page of exported users. Columns whose data lives in
+// other tables load it through its methods, which query once per batch
+// whatever the number of columns that use the result.
+type ExportBatch struct {
+	ctx    context.Context
+	tx     Tx
+	orgID  string
+	Users  []roster.User
+	ids    []string
+	teams  map[string][]string
+	queues map[string][]string
+	phone  map[string]*roster.PhoneSettings
+}
+
+func newExportBatch(ctx context.Context, tx Tx, orgID string, users []roster.User) *ExportBatch {
+	b := &ExportBatch{ctx: ctx, tx: tx, orgID: orgID, Users: users, ids: make([]string, len(users))}
+	for i := range users {
+		b.ids[i] = users[i].ID
+	}
+	return b
+}
+
+// Teams returns the batch's team names by user ID.
+func (b *ExportBatch) Teams() (map[string][]string, error) {
+	var err error
+	if b.teams == nil {
+		b.teams, err = b.tx.UsersTeams(b.ctx, b.orgID, b.ids)
+	}
+	return b.teams, err
+}
+
+// Queues returns the batch's "queue:penalty" entries by user ID.
+func (b *ExportBatch) Queues() (map[string][]string, error) {
+	var err error
+	if b.queues == nil {
+		b.queues, err = b.tx.UsersQueues(b.ctx, b.orgID, b.ids)
+	}
+	return b.queues, err
+}
+
+// Phone returns the batch's saved phone settings by user ID.
+func (b *ExportBatch) Phone() (map[string]*roster.PhoneSettings, error) {
+	var err error
+	if b.phone == nil {
+		b.phone, err = b.tx.UsersPhoneSettings(b.ctx, b.orgID, b.ids)
+	}
+	return b.phone, err
+}
 
 // exportColumns are the columns the export writes: those with data to
 // show (an import-only column such as invite has none).

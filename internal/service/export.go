@@ -53,10 +53,11 @@ func (s *Service) exportUsers(ctx context.Context, p *Principal, f roster.UserFi
 	cells := make([]string, len(cols))
 	render := make([]func(u *roster.User) string, len(cols))
 	for page := first; ; {
+		batch := newExportBatch(ctx, r, p.OrgID, page.Items)
 		for i, c := range cols {
 			render[i] = c.Cell
 			if c.Load != nil {
-				if render[i], err = c.Load(ctx, r, p.OrgID, page.Items); err != nil {
+				if render[i], err = c.Load(batch); err != nil {
 					return n, err
 				}
 			}
