@@ -129,7 +129,17 @@ func (c *Conn) collect(ctx context.Context, set map[string]bool, q string, args 
 // a bulk change, so that the next queries are planned for its new size at
 // once: PostgreSQL's autovacuum would catch up only later, and SQLite
 // keeps no statistics until asked.
+//
+// On PostgreSQL it also moves the trigram index's pending entries into the
+// index proper: a bulk insert leaves them in a list that every search
+// reads from start to end until autovacuum gets round to it.
 func (c *Conn) AnalyzeUsers(ctx context.Context) error {
-	_, err := c.exec(ctx, `ANALYZE users`)
-	return err
+	if _, err := c.exec(ctx, `ANALYZE users`); err != nil {
+		return err
+	}
+	if c.dialect.name() == "postgres" {
+		_, err := c.exec(ctx, `SELECT gin_clean_pending_list('users_search_trgm'::regclass)`)
+		return err
+	}
+	return nil
 }

@@ -294,7 +294,7 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
 		var cond string
 		var qargs []any
-		if from, fromArgs, cond, qargs, err = c.searchCondition(ctx, q); err != nil {
+		if from, fromArgs, cond, qargs, err = c.searchCondition(ctx, orgID, q); err != nil {
 			return "", nil, "", 0, err
 		}
 		where = append(where, cond)

@@ -45,9 +45,9 @@ const minTrigramQuery = 3
 // contains q (already trimmed and lower-cased).
 //
 // The LIKE is the definition of a match on both databases. On PostgreSQL a
-// pg_trgm GIN index serves it directly. SQLite's LIKE cannot use an index,
-// so there the FTS5 trigram table finds the candidate rows and the LIKE
-// re-checks them, in one of two plans:
+// pg_trgm GIN index serves it (see pgSearch). SQLite's LIKE cannot use an
+// index, so there the FTS5 trigram table finds the candidate rows and the
+// LIKE re-checks them, in one of two plans:
 //   - few matches: start from them (the CROSS JOIN fixes that order; the
 //     matches found while counting them are passed back in as a JSON
 //     array, so the trigram index is read once) and sort them; the cost
@@ -58,11 +58,14 @@ const minTrigramQuery = 3
 //
 // Fragments too short for trigrams take the walk with the LIKE alone,
 // which is correct, only slower.
-func (c *Conn) searchCondition(ctx context.Context, q string) (from string, fromArgs []any, cond string, args []any, err error) {
+func (c *Conn) searchCondition(ctx context.Context, orgID, q string) (from string, fromArgs []any, cond string, args []any, err error) {
 	like := `u.search LIKE ? ESCAPE '\'`
 	pattern := "%" + likeEscape(q) + "%"
-	if c.dialect.name() != "sqlite" || utf8.RuneCountInString(q) < minTrigramQuery {
+	if utf8.RuneCountInString(q) < minTrigramQuery {
 		return listFrom, nil, like, []any{pattern}, nil
+	}
+	if c.dialect.name() == "postgres" {
+		return c.pgSearch(ctx, orgID, pattern)
 	}
 	phrase := ftsPhrase(q)
 	rows, err := c.query(ctx, `SELECT rowid FROM users_search WHERE users_search MATCH ? LIMIT ?`, phrase, manyMatches)
@@ -93,6 +96,30 @@ func (c *Conn) searchCondition(ctx context.Context, q string) (from string, from
 	}
 	return ` FROM json_each(?) AS m CROSS JOIN users u `, []any{string(append(ids, ']'))},
 		`u.rowid = m.value AND ` + like, []any{pattern}, nil
+}
+
+// pgSearch plans a PostgreSQL search the same two ways. PostgreSQL's own
+// estimate of how many rows LIKE '%…%' keeps is rough, and for fragments
+// with a few hundred matches it would walk the email index past tens of
+// thousands of rows instead of asking the trigram index; counting first
+// (the count stops at manyMatches) decides on the real number.
+func (c *Conn) pgSearch(ctx context.Context, orgID, pattern string) (from string, fromArgs []any, cond string, args []any, err error) {
+	const matches = `SELECT id FROM users WHERE org_id = ? AND search LIKE ? ESCAPE '\'`
+	like := `u.search LIKE ? ESCAPE '\'`
+	var n int
+	err = c.row(ctx, `SELECT COUNT(*) FROM (`+matches+` LIMIT ?) AS s`, orgID, pattern, manyMatches).Scan(&n)
+	if err != nil {
+		return "", nil, "", nil, c.dialect.mapError(err)
+	}
+	if n >= manyMatches {
+		return listFrom, nil, like, []any{pattern}, nil
+	}
+	// OFFSET 0 keeps the matches a subquery of their own, planned (with
+	// the trigram index) before the join and the sort.
+	// The subquery's LIKE is the match; repeating it outside would only
+	// make PostgreSQL read the trigram index a second time.
+	return ` FROM (` + matches + ` OFFSET 0) AS m JOIN users u ON u.id = m.id `, []any{orgID, pattern},
+		"TRUE", nil, nil
 }
 
 // manyMatches is where SQLite search switches from sorting the matches to
