@@ -12,7 +12,7 @@ import (
 
 // listCols are the people list's columns. The role key is not joined in
 // row by row (a join costs more than the rest of the row on SQLite) but
-// filled from roleKeys; ” holds its place so that rows scan like userCols.
+// filled from roleKeys; an empty string holds its place so that rows scan like userCols.
 const listCols = `u.id, u.org_id, u.email, u.first_name, u.last_name, u.status, u.role_id, '', u.license_type,
 	u.extension, u.password_hash, u.last_login_at, u.created_at, u.updated_at`
 
@@ -116,10 +116,10 @@ func (c *Conn) pgSearch(ctx context.Context, orgID, pattern string) (from string
 	}
 	// OFFSET 0 keeps the matches a subquery of their own, planned (with
 	// the trigram index) before the join and the sort.
-	// The subquery's LIKE is the match; repeating it outside would only
-	// make PostgreSQL read the trigram index a second time.
-	return ` FROM (` + matches + ` OFFSET 0) AS m JOIN users u ON u.id = m.id `, []any{orgID, pattern},
-		"TRUE", nil, nil
+	// The matches become an array first, planned on their own (with the
+	// trigram index); the page is then those rows by primary key, sorted.
+	// A join would let PostgreSQL's row estimate pick a scan of the org.
+	return listFrom, nil, `u.id = ANY(ARRAY(` + matches + `))`, []any{orgID, pattern}, nil
 }
 
 // manyMatches is where SQLite search switches from sorting the matches to
