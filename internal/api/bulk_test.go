@@ -546,7 +546,21 @@ func TestExportTeamsQueuesPhone(t *testing.T) {
 			"language": "de", "time_zone": "Europe/Berlin", "voicemail": map[string]any{"enabled": false, "rings": 6},
 		}).Want(http.StatusOK)
 
-		rows := parseCSV(t, e.Do("GET", "/api/v1/users/export?q=example.com", tok, nil).Want(http.StatusOK).Body)
+		// A role linked to a team puts imported holders in it.
+		var managerRole string
+		for _, r := range e.Do("GET", "/api/v1/roles", tok, nil).Want(http.StatusOK).Items() {
+			if r["key"] == "manager" {
+				managerRole = r["id"].(string)
+			}
+		}
+		e.Do("POST", "/api/v1/teams", tok, map[string]any{"name": "Leads", "role_ids": []string{managerRole}}).Want(http.StatusCreated)
+		importCSV(e, tok, "", "email,role\ncy@example.com,manager\ndi@example.com,agent\n").Want(http.StatusCreated)
+		imported := parseCSV(t, e.Do("GET", "/api/v1/users/export?q=@example.com&status=prepared", tok, nil).Want(http.StatusOK).Body)
+		if got := column(t, imported, "teams"); !slices.Equal(got, []string{"Leads", ""}) {
+			t.Fatalf("teams of imported users %q, want [Leads, none]", got)
+		}
+
+		rows := parseCSV(t, e.Do("GET", "/api/v1/users/export?q=example.com&status=active", tok, nil).Want(http.StatusOK).Body)
 		if len(rows) != 3 {
 			t.Fatalf("rows %q", rows)
 		}

@@ -406,6 +406,20 @@ func (s *Service) applyImport(ctx context.Context, tx Tx, p *Principal, org *ros
 			return err
 		}
 	}
+	// A role linked to teams puts its new holders in them, as an invitation does.
+	byRole := map[string][]string{}
+	var roleIDs []string
+	for _, r := range rows {
+		if byRole[r.User.RoleID] == nil {
+			roleIDs = append(roleIDs, r.User.RoleID)
+		}
+		byRole[r.User.RoleID] = append(byRole[r.User.RoleID], r.User.ID)
+	}
+	for _, roleID := range roleIDs {
+		if err := s.joinRoleTeams(ctx, tx, p, p.OrgID, byRole[roleID], roleID); err != nil {
+			return err
+		}
+	}
 	applied := map[*UserColumn]bool{}
 	for _, c := range cols {
 		if c != nil && c.Apply != nil && !applied[c] {
