@@ -57,6 +57,16 @@ export ROSTER_REQUIRE_POSTGRES=1
 # The race detector needs cgo and so a C compiler.
 command -v gcc >/dev/null || apt_install gcc libc6-dev
 
+# The export test opens the .xlsx in LibreOffice. Under CI it must run:
+# install it when missing and we are root, else fail; elsewhere a missing
+# LibreOffice only skips that check (the test says so).
+if ! command -v libreoffice >/dev/null && ! command -v soffice >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt_install libreoffice-calc-nogui
+  elif [ "${CI:-}" = true ]; then
+    die "CI needs LibreOffice for the .xlsx export test (Debian: apt-get install libreoffice-calc-nogui)"
+  fi
+fi
 # --- Browser tests of the console (internal/web) -------------------------
 # They need Chromium and axe-core (npm, test tooling only). Install what is
 # missing; under CI=true or ROSTER_REQUIRE_BROWSER=1 a missing browser fails

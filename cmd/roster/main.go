@@ -38,6 +38,9 @@ Usage:
   roster license set --org S --type T --name N --quantity Q
   roster token create --org S --email E [--name N]
   roster outbox list [--org S] [--limit N]
+  roster seed --org S [--users N] [--seed K]     add synthetic users (creates the org if missing)
+  roster import --org S [--dry-run] [--invite] FILE.csv
+  roster export --org S [--format csv|xlsx] [--out F] [--status a,b] [--role R] [--q Q]
   roster number add --org S [--label L] [--main] +14155550100
   roster number list --org S
 
@@ -49,7 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	cmd := strings.Join(firstWords(args, 2), " ")
 	var rest []string
 	switch {
-	case len(args) >= 1 && (args[0] == "serve" || args[0] == "migrate"):
+	case len(args) >= 1 && (args[0] == "serve" || args[0] == "migrate" || args[0] == "seed" ||
+		args[0] == "import" || args[0] == "export"):
 		cmd, rest = args[0], args[1:]
 	case len(args) >= 2:
 		rest = args[2:]
@@ -68,6 +72,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = tokenCreate(ctx, rest, stdout, stderr, getenv)
 	case "outbox list":
 		err = outboxList(ctx, rest, stdout, stderr, getenv)
+	case "seed":
+		err = seedUsers(ctx, rest, stdout, stderr, getenv)
+	case "import":
+		err = importUsers(ctx, rest, stdout, stderr, getenv)
+	case "export":
+		err = exportUsers(ctx, rest, stdout, stderr, getenv)
 	case "number add":
 		err = numberAdd(ctx, rest, stdout, stderr, getenv)
 	case "number list":

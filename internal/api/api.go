@@ -69,6 +69,7 @@ func (a *API) Routes() []Route {
 	var routes []Route
 	for _, area := range [][]Route{
 		a.coreRoutes(),
+		a.bulkRoutes(),
 		a.orgRoutes(),
 		a.phoneRoutes(),
 	} {

@@ -87,7 +87,10 @@ const (
 
 // UserFilter selects users for lists. Zero fields do not filter.
 type UserFilter struct {
-	Status      Status
+	Status Status
+	// Statuses, when not empty, keeps users in any of these statuses (the
+	// export's status=active,prepared); it combines with Status by AND.
+	Statuses    []Status
 	Role        string // role key
 	LicenseType string
 	Team        string // team ID

@@ -81,6 +81,8 @@ type Tx interface {
 
 	EnqueueEmail(ctx context.Context, orgID string, e *roster.Email) error
 	Emails(ctx context.Context, orgID string, limit int) ([]roster.Email, error)
+
+	bulkStore
 	phoneStore
 }
 

@@ -211,74 +211,14 @@ func likeEscape(s string) string {
 // that does not decode, is Invalid.
 func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter) (roster.Page[roster.User], error) {
 	var page roster.Page[roster.User]
-	sortKey := f.Sort
-	if sortKey == "" {
-		sortKey = "email"
+	q, args, sortKey, limit, err := c.listUsersQuery(ctx, orgID, f)
+	if err != nil {
+		return page, err
 	}
-	desc := strings.HasPrefix(sortKey, "-")
-	col, ok := userSorts[strings.TrimPrefix(sortKey, "-")]
-	if !ok {
-		return page, roster.Errorf(roster.KindInvalid, "unknown sort %q", f.Sort)
+	roleKeys, err := c.roleKeys(ctx, orgID)
+	if err != nil {
+		return page, err
 	}
-	numeric := strings.Contains(col, "_at")
-	where := []string{"u.org_id = ?"}
-	args := []any{orgID}
-	if f.Status != "" {
-		where = append(where, "u.status = ?")
-		args = append(args, string(f.Status))
-	}
-	if f.Role != "" {
-		where = append(where, "r.key = ?")
-		args = append(args, f.Role)
-	}
-	if f.LicenseType != "" {
-		where = append(where, "u.license_type = ?")
-		args = append(args, f.LicenseType)
-	}
-	if f.Team != "" {
-		// A team is a small part of the org: look its members up by key
-		// rather than walk the whole org (see orgTerm).
-		where[0] = c.orgTerm("u.org_id")
-		where = append(where, "u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = ?)")
-		args = append(args, f.Team)
-	}
-	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
-		where = append(where, `u.search LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+likeEscape(q)+"%")
-	}
-	if f.Cursor != "" {
-		cur, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return page, err
-		}
-		if cur.Sort != sortKey {
-			return page, roster.Errorf(roster.KindInvalid, "the cursor belongs to another sort order")
-		}
-		var v any = cur.Val
-		if numeric {
-			n, err := strconv.ParseInt(cur.Val, 10, 64)
-			if err != nil {
-				return page, roster.Errorf(roster.KindInvalid, "invalid cursor")
-			}
-			v = n
-		}
-		op := ">"
-		if desc {
-			op = "<"
-		}
-		where = append(where, "("+col+" "+op+" ? OR ("+col+" = ? AND u.id "+op+" ?))")
-		args = append(args, v, v, cur.ID)
-	}
-	dir := "ASC"
-	if desc {
-		dir = "DESC"
-	}
-	limit := f.Limit
-	if limit <= 0 || limit > 500 {
-		limit = 50
-	}
-	q := `SELECT ` + userCols + `, ` + col + userFrom + `WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY ` + col + ` ` + dir + `, u.id ` + dir + ` LIMIT ` + strconv.Itoa(limit+1)
 	rows, err := c.query(ctx, q, args...)
 	if err != nil {
 		return page, err
@@ -296,6 +236,7 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 			return page, err
 		}
 		u.LastLoginAt, u.CreatedAt, u.UpdatedAt = nullUS(last), fromUS(created), fromUS(updated)
+		u.Role = roleKeys[u.RoleID]
 		if len(page.Items) == limit {
 			page.NextCursor = encodeCursor(cursor{Sort: sortKey, Val: lastVal, ID: page.Items[limit-1].ID})
 			break
@@ -304,6 +245,97 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 		lastVal = sortString(sortVal)
 	}
 	return page, c.dialect.mapError(rows.Err())
+}
+
+// listUsersQuery builds ListUsers' SQL: the query, its arguments, the
+// effective sort and the page size.
+func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFilter) (q string, args []any, sortKey string, limit int, err error) {
+	sortKey = f.Sort
+	if sortKey == "" {
+		sortKey = "email"
+	}
+	desc := strings.HasPrefix(sortKey, "-")
+	col, ok := userSorts[strings.TrimPrefix(sortKey, "-")]
+	if !ok {
+		return "", nil, "", 0, roster.Errorf(roster.KindInvalid, "unknown sort %q", f.Sort)
+	}
+	numeric := strings.Contains(col, "_at")
+	where := []string{"u.org_id = ?"}
+	args = []any{orgID}
+	from := listFrom
+	var fromArgs []any // placeholders of the FROM clause come first
+	if f.Status != "" {
+		where = append(where, "u.status = ?")
+		args = append(args, string(f.Status))
+	}
+	if len(f.Statuses) > 0 {
+		where = append(where, "u.status IN (?"+strings.Repeat(", ?", len(f.Statuses)-1)+")")
+		for _, s := range f.Statuses {
+			args = append(args, string(s))
+		}
+	}
+	if f.Role != "" {
+		// By role ID rather than through the join, so that the
+		// (org, role, status, email) index serves the filter and the order.
+		where = append(where, "u.role_id = (SELECT id FROM roles WHERE org_id = ? AND key = ?)")
+		args = append(args, orgID, f.Role)
+	}
+	if f.LicenseType != "" {
+		where = append(where, "u.license_type = ?")
+		args = append(args, f.LicenseType)
+	}
+	if f.Team != "" {
+		// A team is a small part of the org: look its members up by key
+		// rather than walk the whole org (see orgTerm).
+		where[0] = c.orgTerm("u.org_id")
+		where = append(where, "u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = ?)")
+		args = append(args, f.Team)
+	}
+	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
+		var cond string
+		var qargs []any
+		if from, fromArgs, cond, qargs, err = c.searchCondition(ctx, orgID, q); err != nil {
+			return "", nil, "", 0, err
+		}
+		where = append(where, cond)
+		args = append(args, qargs...)
+	}
+	if f.Cursor != "" {
+		cur, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return "", nil, "", 0, err
+		}
+		if cur.Sort != sortKey {
+			return "", nil, "", 0, roster.Errorf(roster.KindInvalid, "the cursor belongs to another sort order")
+		}
+		var v any = cur.Val
+		if numeric {
+			n, err := strconv.ParseInt(cur.Val, 10, 64)
+			if err != nil {
+				return "", nil, "", 0, roster.Errorf(roster.KindInvalid, "invalid cursor")
+			}
+			v = n
+		}
+		op := ">"
+		if desc {
+			op = "<"
+		}
+		// A row-value comparison is one index range on both databases,
+		// where "a > ? OR (a = ? AND id > ?)" can turn into a scan.
+		where = append(where, "("+col+", u.id) "+op+" (?, ?)")
+		args = append(args, v, cur.ID)
+	}
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	limit = f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	q = `SELECT ` + listCols + `, ` + col + from + `WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + col + ` ` + dir + `, u.id ` + dir + ` LIMIT ` + strconv.Itoa(limit+1)
+	return q, append(fromArgs, args...), sortKey, limit, nil
 }
 
 // sortString renders a scanned sort value for a cursor.

@@ -1,0 +1,195 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"roster/internal/roster"
+	"roster/internal/service"
+	"roster/internal/sheet"
+)
+
+// bulkRoutes are the people list's export and import.
+func (a *API) bulkRoutes() []Route {
+	return []Route{
+		{"GET", "/api/v1/users/export", false, a.exportUsers},
+		{"POST", "/api/v1/users/import", false, a.importUsers},
+	}
+}
+
+// exportFilter reads the people list's filters; status may list several
+// statuses separated by commas. The service checks them.
+func exportFilter(r *http.Request) roster.UserFilter {
+	q := r.URL.Query()
+	f := roster.UserFilter{Role: q.Get("role"), LicenseType: q.Get("license_type"), Query: q.Get("q"), Sort: q.Get("sort")}
+	for _, s := range strings.Split(q.Get("status"), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			f.Statuses = append(f.Statuses, roster.Status(s))
+		}
+	}
+	return f
+}
+
+func (a *API) exportUsers(w http.ResponseWriter, r *http.Request) error {
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	kind, ok := sheet.Formats[format]
+	if !ok {
+		return &roster.Error{Kind: roster.KindInvalid, Message: "unknown export format",
+			Fields: []roster.FieldError{{Field: "format", Message: "must be csv or xlsx"}}}
+	}
+	f := exportFilter(r)
+	out := &lazyResponse{w: w, header: func(h http.Header) {
+		h.Set("Content-Type", kind.ContentType)
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="users-%s.%s"`, time.Now().UTC().Format("2006-01-02"), kind.Ext))
+		h.Set("Cache-Control", "no-store")
+	}}
+	sw, err := sheet.NewWriter(format, out)
+	if err != nil {
+		return err
+	}
+	_, err = a.svc.ExportUsers(r.Context(), principal(r), f, sw)
+	if err == nil {
+		err = sw.Close()
+	}
+	if err != nil && !out.started {
+		return err
+	}
+	if err != nil {
+		// The status line has gone out; cutting the connection is the only
+		// way left to tell the client that the file is incomplete.
+		a.log.Error("export failed mid-stream", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+// lazyResponse sends the success headers with the first byte of the body,
+// so that an error found before then can still be a problem response.
+type lazyResponse struct {
+	w       http.ResponseWriter
+	header  func(http.Header)
+	started bool
+}
+
+func (l *lazyResponse) Write(p []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		l.header(l.w.Header())
+		l.w.WriteHeader(http.StatusOK)
+	}
+	return l.w.Write(p)
+}
+
+// importFile returns the upload: the body itself (text/csv) or the first
+// file part of a multipart/form-data form (what a browser sends).
+func importFile(w http.ResponseWriter, r *http.Request) (*limitedFile, error) {
+	if r.ContentLength > maxImportBody {
+		return nil, errImportTooBig
+	}
+	body := http.MaxBytesReader(w, r.Body, maxImportBody)
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case err == nil && (mt == "text/csv" || mt == "application/csv" || mt == "text/plain"):
+		if r.ContentLength > service.MaxImportBytes {
+			return nil, errImportTooBig
+		}
+		return &limitedFile{r: body}, nil
+	case err == nil && mt == "multipart/form-data" && params["boundary"] != "":
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				return nil, &roster.Error{Kind: roster.KindInvalid, Message: "no file in the form",
+					Fields: []roster.FieldError{{Field: "file", Message: "attach a CSV file"}}}
+			}
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return nil, errImportTooBig
+				}
+				return nil, badRequest(http.StatusBadRequest, "the multipart body is malformed: "+err.Error())
+			}
+			if part.FileName() != "" || part.FormName() == "file" {
+				return &limitedFile{r: part}, nil
+			}
+		}
+	}
+	return nil, badRequest(http.StatusUnsupportedMediaType,
+		"send the CSV file as the body with Content-Type: text/csv, or as the file field of multipart/form-data")
+}
+
+// maxImportBody leaves room for a multipart envelope around the file.
+const maxImportBody = service.MaxImportBytes + 64<<10
+
+var errImportTooBig = badRequest(http.StatusRequestEntityTooLarge,
+	fmt.Sprintf("the file must be at most %d MB", service.MaxImportBytes>>20))
+
+// limitedFile reads at most MaxImportBytes and remembers whether the
+// upload was longer, so that the answer can say so whatever the reader of
+// the file made of the cut.
+type limitedFile struct {
+	r        io.Reader
+	n        int64
+	exceeded bool
+}
+
+func (l *limitedFile) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	var mbe *http.MaxBytesError
+	if l.n > service.MaxImportBytes || errors.As(err, &mbe) {
+		l.exceeded = true
+		return n, errors.New("file too big")
+	}
+	return n, err
+}
+
+func (a *API) importUsers(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var v roster.Validation
+	flag := func(name string, def bool) bool {
+		s := q.Get(name)
+		if s == "" {
+			return def
+		}
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			v.Add(name, "must be true or false")
+		}
+		return b
+	}
+	in := service.ImportInput{DryRun: flag("dry_run", false), Invite: flag("invite", false), Integration: q.Get("integration")}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	file, err := importFile(w, r)
+	if err != nil {
+		return err
+	}
+	in.File = file
+	rep, err := a.svc.ImportUsers(r.Context(), principal(r), in)
+	if file.exceeded {
+		return errImportTooBig
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Invited > 0 && !rep.DryRun {
+		a.opt.Wake()
+	}
+	status := http.StatusOK
+	if !rep.DryRun {
+		status = http.StatusCreated
+	}
+	return writeJSON(w, status, rep)
+}

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"roster/internal/roster"
+)
+
+// bulkRows is how many rows one multi-row INSERT carries: 15 columns × 400
+// rows stays well inside both databases' limits on bound parameters while
+// saving almost all of the per-statement round trips.
+const bulkRows = 400
+
+// insertRows runs INSERT head VALUES (…), (…), … for rows of width
+// columns, bulkRows at a time.
+func (c *Conn) insertRows(ctx context.Context, head string, width int, n int, row func(i int) []any) error {
+	one := "(?" + strings.Repeat(", ?", width-1) + ")"
+	for start := 0; start < n; start += bulkRows {
+		end := min(start+bulkRows, n)
+		var b strings.Builder
+		b.WriteString(head)
+		b.WriteString(" VALUES ")
+		args := make([]any, 0, (end-start)*width)
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteString(", ")
+			}
+			b.WriteString(one)
+			args = append(args, row(i)...)
+		}
+		if _, err := c.exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// InsertUsers creates many users of the org in as few statements as
+// possible. An email already in the org is a Conflict, and then none of
+// the statement's users are created; run it in a transaction to make the
+// whole batch all-or-nothing.
+func (c *Conn) InsertUsers(ctx context.Context, orgID string, users []roster.User) error {
+	return c.insertRows(ctx, `INSERT INTO users (id, org_id, email, first_name, last_name, status, role_id, license_type,
+			extension, password_hash, last_login_at, created_at, updated_at, sort_name, search)`, 15, len(users),
+		func(i int) []any {
+			u := &users[i]
+			return []any{u.ID, orgID, u.Email, u.FirstName, u.LastName, string(u.Status), u.RoleID, u.LicenseType,
+				u.Extension, u.PasswordHash, usPtr(u.LastLoginAt), us(u.CreatedAt), us(u.UpdatedAt), sortName(u), searchText(u)}
+		})
+}
+
+// InsertAuditEvents appends many audit events of the org.
+func (c *Conn) InsertAuditEvents(ctx context.Context, orgID string, events []roster.AuditEvent) error {
+	type blobs struct{ before, after string }
+	enc := make([]blobs, len(events))
+	for i, e := range events {
+		b, err := json.Marshal(e.Before)
+		if err != nil {
+			return err
+		}
+		a, err := json.Marshal(e.After)
+		if err != nil {
+			return err
+		}
+		enc[i] = blobs{string(b), string(a)}
+	}
+	return c.insertRows(ctx, `INSERT INTO audit_events (id, org_id, actor_id, actor_label, action, target_type, target_id,
+			target_label, before_json, after_json, ip, created_at)`, 12, len(events),
+		func(i int) []any {
+			e := &events[i]
+			return []any{e.ID, orgID, e.ActorID, e.ActorLabel, e.Action, e.TargetType, e.TargetID, e.TargetLabel,
+				enc[i].before, enc[i].after, e.IP, us(e.CreatedAt)}
+		})
+}
+
+// inChunks calls fn with successive slices of at most bulkRows values.
+func inChunks(values []string, fn func(chunk []string) error) error {
+	for start := 0; start < len(values); start += bulkRows {
+		if err := fn(values[start:min(start+bulkRows, len(values))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ExistingEmails returns which of emails already belong to users of the org.
+func (c *Conn) ExistingEmails(ctx context.Context, orgID string, emails []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := inChunks(emails, func(chunk []string) error {
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, orgID)
+		for _, v := range chunk {
+			args = append(args, v)
+		}
+		return c.collect(ctx, out, `SELECT email FROM users WHERE org_id = ? AND email IN (?`+
+			strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+	})
+	return out, err
+}
+
+// ExtensionsInUse returns every extension held by a user of the org. There
+// are at most 9,990 (two to four digits), so one pass over the org beats
+// thousands of lookups.
+func (c *Conn) ExtensionsInUse(ctx context.Context, orgID string) (map[string]bool, error) {
+	out := map[string]bool{}
+	return out, c.collect(ctx, out, `SELECT extension FROM users WHERE org_id = ? AND extension <> ''`, orgID)
+}
+
+// collect adds the single text column of q's rows to set.
+func (c *Conn) collect(ctx context.Context, set map[string]bool, q string, args ...any) error {
+	rows, err := c.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return err
+		}
+		set[v] = true
+	}
+	return c.dialect.mapError(rows.Err())
+}
+
+// AnalyzeUsers refreshes the planner's statistics of the users table after
+// a bulk change, so that the next queries are planned for its new size at
+// once: PostgreSQL's autovacuum would catch up only later, and SQLite
+// keeps no statistics until asked.
+//
+// On PostgreSQL it also moves the trigram index's pending entries into the
+// index proper: a bulk insert leaves them in a list that every search
+// reads from start to end until autovacuum gets round to it.
+func (c *Conn) AnalyzeUsers(ctx context.Context) error {
+	if _, err := c.exec(ctx, `ANALYZE users`); err != nil {
+		return err
+	}
+	if c.dialect.name() == "postgres" {
+		_, err := c.exec(ctx, `SELECT gin_clean_pending_list('users_search_trgm'::regclass)`)
+		return err
+	}
+	return nil
+}
