@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"image/png"
@@ -16,24 +15,9 @@ import (
 	"time"
 
 	"roster/internal/apitest"
+	"roster/internal/phone/phonetest"
 	"roster/internal/roster"
 )
-
-// wavFile returns a valid PCM WAV file with n samples.
-func wavFile(n int) []byte {
-	var b bytes.Buffer
-	data := make([]byte, n*2)
-	b.WriteString("RIFF")
-	_ = binary.Write(&b, binary.LittleEndian, uint32(36+len(data)))
-	b.WriteString("WAVEfmt ")
-	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(8000), uint32(16000), uint16(2), uint16(16)} {
-		_ = binary.Write(&b, binary.LittleEndian, v)
-	}
-	b.WriteString("data")
-	_ = binary.Write(&b, binary.LittleEndian, uint32(len(data)))
-	b.Write(data)
-	return b.Bytes()
-}
 
 // auditActions lists the actions of the audit events about target, newest first.
 func auditActions(e *apitest.Env, token, target string) []string {
@@ -356,7 +340,7 @@ func TestGreetingAPI(t *testing.T) {
 		}
 
 		e.Do("GET", path, jane, nil).Problem(http.StatusNotFound)
-		wav := wavFile(4000)
+		wav := phonetest.WAV(4000)
 		ps := upload(jane, path, wav).Want(http.StatusOK).JSON()
 		if ps["voicemail"].(map[string]any)["custom_greeting"] != true {
 			t.Fatalf("after upload: %v", ps)
@@ -377,7 +361,7 @@ func TestGreetingAPI(t *testing.T) {
 			t.Fatalf("missing audio: %v", fe)
 		}
 		// Over 5 MB is refused even when it is real audio.
-		big := wavFile(roster.MaxGreetingBytes / 2)
+		big := phonetest.WAV(roster.MaxGreetingBytes / 2)
 		if res := upload(jane, path, big); res.Status != http.StatusRequestEntityTooLarge && res.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("oversized greeting: %d %s", res.Status, res.Body)
 		}

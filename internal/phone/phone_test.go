@@ -1,11 +1,11 @@
 package phone
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
+
+	"roster/internal/phone/phonetest"
 )
 
 func TestParseNumber(t *testing.T) {
@@ -65,49 +65,17 @@ func TestParseTimeZone(t *testing.T) {
 	}
 }
 
-// WAVFile returns a short, valid PCM WAV file.
-func WAVFile(samples int) []byte {
-	var b bytes.Buffer
-	data := make([]byte, samples*2)
-	b.WriteString("RIFF")
-	_ = binary.Write(&b, binary.LittleEndian, uint32(36+len(data)))
-	b.WriteString("WAVEfmt ")
-	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(8000), uint32(16000), uint16(2), uint16(16)} {
-		_ = binary.Write(&b, binary.LittleEndian, v)
-	}
-	b.WriteString("data")
-	_ = binary.Write(&b, binary.LittleEndian, uint32(len(data)))
-	b.Write(data)
-	return b.Bytes()
-}
-
-// MP3File returns frames of silence-sized MPEG-1 layer III at 128 kbit/s,
-// 44.1 kHz (417-byte frames), optionally behind an ID3v2 tag.
-func MP3File(frames int, id3 bool) []byte {
-	var b bytes.Buffer
-	if id3 {
-		b.Write([]byte{'I', 'D', '3', 4, 0, 0, 0, 0, 0, 20})
-		b.Write(make([]byte, 20))
-	}
-	for range frames {
-		f := make([]byte, 417)
-		copy(f, []byte{0xFF, 0xFB, 0x90, 0x00})
-		b.Write(f)
-	}
-	return b.Bytes()
-}
-
 func TestSniffAudio(t *testing.T) {
-	wav := WAVFile(100)
+	wav := phonetest.WAV(100)
 	for _, tc := range []struct {
 		name string
 		in   []byte
 		want string
 	}{
 		{"wav", wav, AudioWAV},
-		{"mp3", MP3File(3, false), AudioMP3},
-		{"mp3 with id3", MP3File(2, true), AudioMP3},
-		{"one mp3 frame", MP3File(1, false), AudioMP3},
+		{"mp3", phonetest.MP3(3, false), AudioMP3},
+		{"mp3 with id3", phonetest.MP3(2, true), AudioMP3},
+		{"one mp3 frame", phonetest.MP3(1, false), AudioMP3},
 		{"empty", nil, ""},
 		{"text named .wav", []byte("this is not audio at all, whatever the file is called"), ""},
 		{"png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), ""},
@@ -156,8 +124,8 @@ func FuzzParseNumber(f *testing.F) {
 // FuzzSniffAudio checks that the sniffer never panics and only answers
 // the two content types.
 func FuzzSniffAudio(f *testing.F) {
-	f.Add(WAVFile(10))
-	f.Add(MP3File(2, true))
+	f.Add(phonetest.WAV(10))
+	f.Add(phonetest.MP3(2, true))
 	f.Add([]byte("RIFF\xff\xff\xff\xffWAVEfmt \xff\xff\xff\xff"))
 	f.Add([]byte("ID3\x04\x00\x10\x7f\x7f\x7f\x7f"))
 	f.Add([]byte{0xFF, 0xE2, 0x00, 0x00})

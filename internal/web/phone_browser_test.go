@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,26 +12,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"roster/internal/apitest"
+	"roster/internal/phone/phonetest"
 	"roster/internal/roster"
 	"roster/internal/service"
 	"roster/internal/testdb"
 )
-
-// wavFile returns a valid PCM WAV file with n samples of silence.
-func wavFile(n int) []byte {
-	var b bytes.Buffer
-	data := make([]byte, n*2)
-	b.WriteString("RIFF")
-	_ = binary.Write(&b, binary.LittleEndian, uint32(36+len(data)))
-	b.WriteString("WAVEfmt ")
-	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(8000), uint32(16000), uint16(2), uint16(16)} {
-		_ = binary.Write(&b, binary.LittleEndian, v)
-	}
-	b.WriteString("data")
-	_ = binary.Write(&b, binary.LittleEndian, uint32(len(data)))
-	b.Write(data)
-	return b.Bytes()
-}
 
 // phoneSettings reads a user's phone settings through the service as the
 // org's operator would.
@@ -217,7 +200,7 @@ func TestConsolePhoneFlow(t *testing.T) {
 			if err := os.WriteFile(fake, []byte("not audio at all, whatever the name says"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(real, wavFile(8000), 0o644); err != nil {
+			if err := os.WriteFile(real, phonetest.WAV(8000), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			admin.do(chromedp.SetUploadFiles(chromedp.CSS("#audio"), []string{fake}))
@@ -233,7 +216,7 @@ func TestConsolePhoneFlow(t *testing.T) {
 			admin.wantText(".flash", "new voicemail greeting is in place")
 			admin.wantText("#greeting-state", "uploaded")
 			g, err := s.app.Service.Greeting(ctx, service.Operator(orgID), jane)
-			if err != nil || g.ContentType != "audio/wav" || len(g.Data) != len(wavFile(8000)) {
+			if err != nil || g.ContentType != "audio/wav" || len(g.Data) != len(phonetest.WAV(8000)) {
 				t.Fatalf("stored greeting: %v", err)
 			}
 			admin.do(chromedp.Click(chromedp.CSS(`[data-opens=dlg-greeting-reset]`), chromedp.NodeVisible),

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"roster/internal/apitest"
+	"roster/internal/phone/phonetest"
 	"roster/internal/roster"
 	"roster/internal/service"
 	"roster/internal/testdb"
@@ -117,7 +118,7 @@ func TestPhonePagesRefuseOthers(t *testing.T) {
 						t.Errorf("POST %s by a non-admin: %d", path, p.Status)
 					}
 				}
-				if p := c.upload("/people/"+target+"/phone/greeting", "hello.wav", wavFile(100)); p.Status != http.StatusForbidden {
+				if p := c.upload("/people/"+target+"/phone/greeting", "hello.wav", phonetest.WAV(100)); p.Status != http.StatusForbidden {
 					t.Errorf("greeting upload for someone else: %d", p.Status)
 				}
 			}
@@ -236,8 +237,8 @@ func TestPhoneBadInput(t *testing.T) {
 			for name, data := range map[string][]byte{
 				"greeting.wav": []byte("RIFF but not really a wave file at all"),
 				"greeting.mp3": bytes.Repeat([]byte{0}, 1000),
-				"huge.wav":     wavFile(roster.MaxGreetingBytes/2 + 10),
-				"huger.wav":    wavFile(3 << 20),
+				"huge.wav":     phonetest.WAV(roster.MaxGreetingBytes/2 + 10),
+				"huger.wav":    phonetest.WAV(3 << 20),
 				"empty.wav":    nil,
 			} {
 				p := admin.upload(path+"/greeting", name, data)
@@ -407,7 +408,7 @@ func TestGreetingDownload(t *testing.T) {
 	if p := admin.get(path); p.Status != http.StatusNotFound || !strings.Contains(p.Body, "default greeting") {
 		t.Fatalf("download with the default greeting: %d", p.Status)
 	}
-	wav := wavFile(2000)
+	wav := phonetest.WAV(2000)
 	if p := admin.upload(path, "Hello There.WAV", wav); p.Status != http.StatusSeeOther {
 		t.Fatalf("upload: %d %s", p.Status, p.Body)
 	}
