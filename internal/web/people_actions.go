@@ -1,10 +1,13 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 
 	"roster/internal/api"
 	"roster/internal/roster"
+	"roster/internal/service"
 )
 
 // statusOf is the HTTP status of a refusal, from the API's one mapping.
@@ -20,7 +23,21 @@ func (c *Console) refuse(w http.ResponseWriter, r *http.Request, back string, er
 	case roster.KindForbidden, roster.KindUnauthenticated:
 		return err
 	}
-	return c.redirectWith(w, r, back, flash{Message: message(err), Error: true})
+	return c.redirectWith(w, r, back, flash{Message: flashMessage(err), Error: true})
+}
+
+// flashMessage is a refusal told in one line: the reason, and for invalid
+// input what is wrong with each field, since a flash has no form to mark.
+func flashMessage(err error) string {
+	var re *roster.Error
+	if !errors.As(err, &re) || len(re.Fields) == 0 {
+		return message(err)
+	}
+	parts := make([]string, len(re.Fields))
+	for i, f := range re.Fields {
+		parts[i] = strings.ReplaceAll(f.Field, "_", " ") + " " + f.Message
+	}
+	return "Not saved: " + strings.Join(parts, "; ") + "."
 }
 
 // userAction runs one row action on the user in the path and returns to
@@ -54,6 +71,19 @@ func (c *Console) roleSubmit(w http.ResponseWriter, r *http.Request, s *session)
 			return "", err
 		}
 		return "Role and license of " + u.Email + " saved.", nil
+	})
+}
+
+// nameSubmit saves a user's first and last name (seed 001's Edit user);
+// the email stays as it is, as everywhere.
+func (c *Console) nameSubmit(w http.ResponseWriter, r *http.Request, s *session) error {
+	return c.userAction(w, r, s, func(id string) (string, error) {
+		first, last := r.PostFormValue("first_name"), r.PostFormValue("last_name")
+		u, err := c.svc.UpdateUser(r.Context(), s.P, id, service.UserPatch{FirstName: &first, LastName: &last})
+		if err != nil {
+			return "", err
+		}
+		return "Name of " + u.Email + " saved.", nil
 	})
 }
 

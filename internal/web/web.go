@@ -150,6 +150,7 @@ func (c *Console) routes() []route {
 		{"POST /people/send-invites", c.authed(c.sendInvitesSubmit)},
 		{"GET /people/{id}", c.authed(c.userPage)},
 		{"POST /people/{id}/role", c.authed(c.roleSubmit)},
+		{"POST /people/{id}/name", c.authed(c.nameSubmit)},
 		{"POST /people/{id}/disable", c.authed(c.disableSubmit)},
 		{"POST /people/{id}/enable", c.authed(c.enableSubmit)},
 		{"POST /people/{id}/reset-password", c.authed(c.resetPasswordSubmit)},
