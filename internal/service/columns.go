@@ -117,7 +117,7 @@ var userColumns = []UserColumn{
 			r.LicenseRef = v
 			return nil
 		}},
-	{Name: "teams", Aliases: []string{"team", "team_names", "groups"},
+	{Name: "teams", Aliases: []string{"team", "team_names", "groups"}, Parse: parseTeamsCell,
 		Load: func(b *ExportBatch) (func(u *roster.User) string, error) {
 			teams, err := b.Teams()
 			return func(u *roster.User) string { return strings.Join(teams[u.ID], ";") }, err
@@ -154,10 +154,11 @@ var userColumns = []UserColumn{
 
 func ptrTo[T any](v T) *T { return &v }
 
-// phoneColumn is an export column showing one phone setting; users who
-// never saved phone settings show the defaults they work with.
+// phoneColumn is the column of one phone setting; users who never saved
+// phone settings show the defaults they work with. The import reads it
+// with phoneParsers.
 func phoneColumn(name string, aliases []string, cell func(p *roster.PhoneSettings) string) UserColumn {
-	return UserColumn{Name: name, Aliases: aliases,
+	return UserColumn{Name: name, Aliases: aliases, Parse: phoneParsers[name],
 		Load: func(b *ExportBatch) (func(u *roster.User) string, error) {
 			phone, err := b.Phone()
 			return func(u *roster.User) string {

@@ -334,6 +334,9 @@ func (s *Service) checkImport(ctx context.Context, tx Tx, orgID string, org *ros
 			}
 		}
 	}
+	if err := checkImportColumns(ctx, tx, orgID, rows, rep); err != nil {
+		return err
+	}
 	if rep.ErrorCount > 0 {
 		return nil
 	}
@@ -419,6 +422,9 @@ func (s *Service) applyImport(ctx context.Context, tx Tx, p *Principal, org *ros
 		if err := s.joinRoleTeams(ctx, tx, p, p.OrgID, byRole[roleID], roleID); err != nil {
 			return err
 		}
+	}
+	if err := s.applyImportColumns(ctx, tx, p, rows); err != nil {
+		return err
 	}
 	applied := map[*UserColumn]bool{}
 	for _, c := range cols {

@@ -62,7 +62,7 @@ type Console struct {
 // start-up, so a broken template stops the server from starting.
 var pageNames = []string{"login", "forgot", "reset", "accept", "people", "user", "licenses", "roles", "audit",
 	"outbox", "error", "phone", "voicemail", "phone_apps", "phone_numbers", "directory",
-	"role", "teams", "team", "myteam", "queues", "queue", "reports", "integrations"}
+	"role", "teams", "team", "myteam", "queues", "queue", "reports", "integrations", "people_import"}
 
 // New parses every template and hashes every asset. A template that does
 // not parse is an error.
@@ -148,6 +148,11 @@ func (c *Console) routes() []route {
 		{"GET /people", c.authed(c.peoplePage)},
 		{"POST /people/invite", c.authed(c.inviteSubmit)},
 		{"POST /people/send-invites", c.authed(c.sendInvitesSubmit)},
+		// Export and import: people_export.go, people_import.go.
+		{"GET /people/export", c.authed(c.exportPeople)},
+		{"GET /people/import", c.authed(c.importPage)},
+		{"POST /people/import", c.authed(c.importPreview)},
+		{"POST /people/import/apply", c.authed(c.importApply)},
 		{"GET /people/{id}", c.authed(c.userPage)},
 		{"POST /people/{id}/role", c.authed(c.roleSubmit)},
 		{"POST /people/{id}/name", c.authed(c.nameSubmit)},

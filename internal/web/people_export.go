@@ -1,0 +1,139 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"roster/internal/roster"
+	"roster/internal/sheet"
+)
+
+// exportStatuses are the statuses the Export dialog offers, in its order.
+var exportStatuses = []roster.Status{roster.StatusActive, roster.StatusInvited, roster.StatusPrepared, roster.StatusInactive}
+
+// exportQuery is the file the Export dialog asks for: the People page's
+// filters, the statuses to include and the format.
+type exportQuery struct {
+	peopleQuery
+	Statuses []roster.Status
+	Format   string
+}
+
+// parseExportQuery reads /people/export's parameters. Unlike the page's
+// own query it refuses what it does not understand: a download that
+// silently dropped a filter would hand out more people than the admin
+// chose. status may repeat (one per checkbox) or list several with commas.
+func parseExportQuery(v url.Values) (exportQuery, error) {
+	q := exportQuery{peopleQuery: parsePeopleQuery(v), Format: v.Get("format")}
+	var bad roster.Validation
+	if q.Format == "" {
+		q.Format = "csv"
+	}
+	if _, ok := sheet.Formats[q.Format]; !ok {
+		bad.Add("format", "must be csv or xlsx")
+	}
+	for _, raw := range v["status"] {
+		for _, s := range strings.Split(raw, ",") {
+			st := roster.Status(strings.TrimSpace(s))
+			switch {
+			case st == "":
+			case !roster.ValidStatus(st):
+				bad.Add("status", "%q is not one of active, invited, prepared, inactive", clip(string(st), 40))
+			case !slices.Contains(q.Statuses, st):
+				q.Statuses = append(q.Statuses, st)
+			}
+		}
+	}
+	if len(q.Statuses) == 0 && bad.Err() == nil {
+		bad.Add("status", "choose at least one status to export")
+	}
+	return q, bad.Err()
+}
+
+// filter is the service filter of the export: every filter of the page,
+// the chosen statuses instead of the tab, and no cursor.
+func (q exportQuery) filter() roster.UserFilter {
+	f := q.peopleQuery.filter(0)
+	f.Status, f.Cursor, f.Limit = "", "", 0
+	f.Statuses = q.Statuses
+	return f
+}
+
+// exportPeople streams the export the REST API's GET /api/v1/users/export
+// does, with the session of the console: same columns, same file name,
+// same streaming. Needs users.read (the service checks it).
+func (c *Console) exportPeople(w http.ResponseWriter, r *http.Request, s *session) error {
+	if err := s.P.Require(roster.PermUsersRead); err != nil {
+		return err
+	}
+	q, err := parseExportQuery(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	kind := sheet.Formats[q.Format]
+	out := &lazyDownload{w: w, header: func(h http.Header) {
+		h.Set("Content-Type", kind.ContentType)
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="users-%s.%s"`, c.svc.Now().UTC().Format(time.DateOnly), kind.Ext))
+		h.Set("Cache-Control", "no-store")
+	}}
+	sw, err := sheet.NewWriter(q.Format, out)
+	if err != nil {
+		return err
+	}
+	_, err = c.svc.ExportUsers(r.Context(), s.P, q.filter(), sw)
+	if err == nil {
+		err = sw.Close()
+	}
+	if err != nil && !out.started {
+		return err
+	}
+	if err != nil {
+		// The status line has gone out: only a cut connection tells the
+		// browser that the file is incomplete.
+		c.log.Error("console export failed mid-stream", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+// lazyDownload sends the download's headers with its first byte, so that
+// an error found before then is still an error page.
+type lazyDownload struct {
+	w       http.ResponseWriter
+	header  func(http.Header)
+	started bool
+}
+
+func (l *lazyDownload) Write(p []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		l.header(l.w.Header())
+		l.w.WriteHeader(http.StatusOK)
+	}
+	return l.w.Write(p)
+}
+
+// ExportHidden are the page's filters as the Export form carries them.
+func (q peopleQuery) ExportHidden() map[string]string {
+	out := map[string]string{}
+	for k, s := range map[string]string{"q": q.Q, "role": q.Role, "license": q.License, "team": q.Team, "sort": q.Sort} {
+		if s != "" {
+			out[k] = s
+		}
+	}
+	return out
+}
+
+// ExportStatuses are the choices of the Export dialog, the current tab's
+// status checked.
+func (q peopleQuery) ExportStatuses() []tab {
+	out := make([]tab, len(exportStatuses))
+	for i, st := range exportStatuses {
+		out[i] = tab{Status: st, Label: tabLabel[st], Current: st == q.Tab}
+	}
+	return out
+}
