@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -66,16 +67,7 @@ type Route struct {
 // compares them with the OpenAPI document. Each area of the API lists its
 // own routes next to its handlers.
 func (a *API) Routes() []Route {
-	var routes []Route
-	for _, area := range [][]Route{
-		a.coreRoutes(),
-		a.bulkRoutes(),
-		a.orgRoutes(),
-		a.phoneRoutes(),
-	} {
-		routes = append(routes, area...)
-	}
-	return routes
+	return slices.Concat(a.coreRoutes(), a.bulkRoutes(), a.orgRoutes(), a.phoneRoutes())
 }
 
 // coreRoutes are sign-in, people, invitations and the org's catalogue.

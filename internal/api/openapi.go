@@ -47,9 +47,20 @@ type openAPIPart struct {
 	Components map[string]map[string]json.RawMessage `json:"components"`
 }
 
+// addNew copies src's entries into dst and returns the first key that dst
+// already had ("" when none): no part may describe a thing twice.
+func addNew(dst, src map[string]json.RawMessage) string {
+	for k, v := range src {
+		if _, dup := dst[k]; dup {
+			return k
+		}
+		dst[k] = v
+	}
+	return ""
+}
+
 // mergePathItem adds the operations of b to the path item a (nil when the
-// path is new), so that an area may add a method to another area's path;
-// an operation or other key described twice is an error.
+// path is new), so that an area may add a method to another area's path.
 func mergePathItem(a, b json.RawMessage) (json.RawMessage, error) {
 	if a == nil {
 		return b, nil
@@ -61,11 +72,8 @@ func mergePathItem(a, b json.RawMessage) (json.RawMessage, error) {
 	if err := json.Unmarshal(b, &bm); err != nil {
 		return nil, err
 	}
-	for k, v := range bm {
-		if _, dup := am[k]; dup {
-			return nil, fmt.Errorf("%s is already described", k)
-		}
-		am[k] = v
+	if k := addNew(am, bm); k != "" {
+		return nil, fmt.Errorf("%s is already described", k)
 	}
 	return json.Marshal(am)
 }
@@ -79,7 +87,7 @@ func mergeOpenAPI(fsys fs.FS) ([]byte, error) {
 	}
 	sort.Strings(names)
 	var base map[string]json.RawMessage
-	var all openAPIPart
+	all := openAPIPart{Paths: map[string]json.RawMessage{}, Components: map[string]map[string]json.RawMessage{}}
 	for i, name := range names {
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
@@ -99,10 +107,6 @@ func mergeOpenAPI(fsys fs.FS) ([]byte, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		all.Tags = append(all.Tags, part.Tags...)
-		if all.Paths == nil {
-			all.Paths = map[string]json.RawMessage{}
-			all.Components = map[string]map[string]json.RawMessage{}
-		}
 		for p, v := range part.Paths {
 			merged, err := mergePathItem(all.Paths[p], v)
 			if err != nil {
@@ -114,11 +118,8 @@ func mergeOpenAPI(fsys fs.FS) ([]byte, error) {
 			if all.Components[kind] == nil {
 				all.Components[kind] = map[string]json.RawMessage{}
 			}
-			for k, v := range entries {
-				if _, dup := all.Components[kind][k]; dup {
-					return nil, fmt.Errorf("%s: components.%s.%s is already defined", name, kind, k)
-				}
-				all.Components[kind][k] = v
+			if k := addNew(all.Components[kind], entries); k != "" {
+				return nil, fmt.Errorf("%s: components.%s.%s is already defined", name, kind, k)
 			}
 		}
 	}

@@ -34,9 +34,6 @@ type UserColumn struct {
 	// import accepts the column (so exported files import back) and
 	// ignores it.
 	Parse func(row *ImportRow, value string) error
-	// Apply, when set, stores the column's imported values once the
-	// file's users exist, in the import's transaction.
-	Apply func(ctx context.Context, tx Tx, p *Principal, rows []*ImportRow) error
 }
 
 // ImportRow is one record of an import file on its way to becoming a user.

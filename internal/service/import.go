@@ -104,7 +104,7 @@ func (s *Service) ImportUsers(ctx context.Context, p *Principal, in ImportInput)
 		return nil, v.Err()
 	}
 	rep := &ImportReport{DryRun: in.DryRun, Columns: map[string]string{}, IgnoredColumns: []string{}, Errors: []ImportError{}}
-	rows, cols, err := readImport(in.File, rep)
+	rows, err := readImport(in.File, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (s *Service) ImportUsers(ctx context.Context, p *Principal, in ImportInput)
 		if rep.ErrorCount > 0 || in.DryRun {
 			return errDryRun
 		}
-		return s.applyImport(ctx, tx, p, org, rows, cols, in)
+		return s.applyImport(ctx, tx, p, org, rows, in)
 	})
 	rep.Valid = rep.ErrorCount == 0
 	if err == nil && len(rows) >= analyzeAfter {
@@ -176,14 +176,14 @@ func importInvalid(rep *ImportReport) error {
 
 // readImport parses the file into rows, recording syntax errors in rep. A
 // file that cannot be read as CSV at all is Invalid.
-func readImport(file io.Reader, rep *ImportReport) ([]*ImportRow, []*UserColumn, error) {
+func readImport(file io.Reader, rep *ImportReport) ([]*ImportRow, error) {
 	bad := func(msg string) error {
 		return &roster.Error{Kind: roster.KindInvalid, Message: "the file cannot be imported: " + msg,
 			Fields: []roster.FieldError{{Field: "file", Message: msg}}}
 	}
 	r, err := sheet.NewReader(file)
 	if err != nil {
-		return nil, nil, bad(err.Error())
+		return nil, bad(err.Error())
 	}
 	header := r.Header()
 	cols := make([]*UserColumn, len(header))
@@ -197,7 +197,7 @@ func readImport(file io.Reader, rep *ImportReport) ([]*ImportRow, []*UserColumn,
 			continue
 		}
 		if prev, dup := seen[c.Name]; dup {
-			return nil, nil, bad(fmt.Sprintf("columns %q and %q both mean %s", prev, h, c.Name))
+			return nil, bad(fmt.Sprintf("columns %q and %q both mean %s", prev, h, c.Name))
 		}
 		seen[c.Name] = h
 		rep.Columns[h] = c.Name
@@ -206,7 +206,7 @@ func readImport(file io.Reader, rep *ImportReport) ([]*ImportRow, []*UserColumn,
 		}
 	}
 	if _, ok := seen["email"]; !ok {
-		return nil, nil, bad("no email column; the first row must name the columns, one of them email")
+		return nil, bad("no email column; the first row must name the columns, one of them email")
 	}
 	var rows []*ImportRow
 	for {
@@ -215,10 +215,10 @@ func readImport(file io.Reader, rep *ImportReport) ([]*ImportRow, []*UserColumn,
 			break
 		}
 		if err != nil {
-			return nil, nil, bad(err.Error())
+			return nil, bad(err.Error())
 		}
 		if len(rows) == MaxImportRows {
-			return nil, nil, bad(fmt.Sprintf("more than %d rows; split the file", MaxImportRows))
+			return nil, bad(fmt.Sprintf("more than %d rows; split the file", MaxImportRows))
 		}
 		row := &ImportRow{Line: r.Line()}
 		for i, v := range rec {
@@ -241,9 +241,9 @@ func readImport(file io.Reader, rep *ImportReport) ([]*ImportRow, []*UserColumn,
 		rows = append(rows, row)
 	}
 	if len(rows) == 0 {
-		return nil, nil, bad("the file has a header but no users")
+		return nil, bad("the file has a header but no users")
 	}
-	return rows, cols, nil
+	return rows, nil
 }
 
 // rowHasError reports whether the last recorded error is on line.
@@ -362,8 +362,8 @@ func (s *Service) checkImport(ctx context.Context, tx Tx, orgID string, org *ros
 }
 
 // applyImport creates the checked rows' users, their invitations and audit
-// events in tx, then lets other columns store their values.
-func (s *Service) applyImport(ctx context.Context, tx Tx, p *Principal, org *roster.Org, rows []*ImportRow, cols []*UserColumn, in ImportInput) error {
+// events in tx, then stores the teams and phone-settings columns.
+func (s *Service) applyImport(ctx context.Context, tx Tx, p *Principal, org *roster.Org, rows []*ImportRow, in ImportInput) error {
 	now := s.clock()
 	invited := 0
 	// Chunks keep the copies handed to the store small: the rows
@@ -425,15 +425,6 @@ func (s *Service) applyImport(ctx context.Context, tx Tx, p *Principal, org *ros
 	}
 	if err := s.applyImportColumns(ctx, tx, p, rows); err != nil {
 		return err
-	}
-	applied := map[*UserColumn]bool{}
-	for _, c := range cols {
-		if c != nil && c.Apply != nil && !applied[c] {
-			applied[c] = true
-			if err := c.Apply(ctx, tx, p, rows); err != nil {
-				return err
-			}
-		}
 	}
 	return s.audit(ctx, tx, p, "users.imported", "org", p.OrgID, org.Slug, nil,
 		map[string]any{"rows": len(rows), "invited": invited, "prepared": len(rows) - invited})

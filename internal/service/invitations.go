@@ -121,9 +121,6 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 			if err := tx.CreateUser(ctx, p.OrgID, u); err != nil {
 				return err
 			}
-			if err := s.joinRoleTeams(ctx, tx, p, p.OrgID, []string{u.ID}, role.ID); err != nil {
-				return err
-			}
 			if in.Send {
 				if err := s.issueInvitation(ctx, tx, p, org, u, in.Integration); err != nil {
 					return err
@@ -132,6 +129,14 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 				return err
 			}
 			created = append(created, *u)
+		}
+		// One pass for all invitees: they share the role and its teams.
+		ids := make([]string, len(created))
+		for i := range created {
+			ids[i] = created[i].ID
+		}
+		if err := s.joinRoleTeams(ctx, tx, p, p.OrgID, ids, role.ID); err != nil {
+			return err
 		}
 		if in.Send {
 			return tx.AddInvitationsSent(ctx, p.OrgID, len(emails))

@@ -74,11 +74,11 @@ func (s *Service) IngestCallEvents(ctx context.Context, p *Principal, events []r
 		if err != nil {
 			return err
 		}
-		used, err := tx.DialsUsed(ctx, p.OrgID)
-		if err != nil {
-			return err
-		}
 		if org.Plan == roster.PlanTrial {
+			used, err := tx.DialsUsed(ctx, p.OrgID)
+			if err != nil {
+				return err
+			}
 			left := max(roster.TrialDialLimit-used, 0)
 			if dials > left {
 				return &roster.Error{Kind: roster.KindLimitReached,

@@ -15,7 +15,6 @@ type orgStore interface {
 	UpdateRole(ctx context.Context, orgID string, r *roster.Role) error
 	DeleteRole(ctx context.Context, orgID, roleID string) error
 	RoleTeamIDs(ctx context.Context, orgID, roleID string) ([]string, error)
-	TeamRoleIDs(ctx context.Context, orgID, teamID string) ([]string, error)
 	SetRoleTeams(ctx context.Context, orgID, roleID string, teamIDs []string) error
 	SetTeamRoles(ctx context.Context, orgID, teamID string, roleIDs []string) error
 	UserIDsWithRole(ctx context.Context, orgID, roleID string) ([]string, error)

@@ -27,7 +27,6 @@ type phoneStore interface {
 
 	PhoneSettings(ctx context.Context, orgID, userID string) (*roster.PhoneSettings, error)
 	SavePhoneSettings(ctx context.Context, orgID string, p *roster.PhoneSettings) error
-	DoNotDisturb(ctx context.Context, orgID, userID string) (bool, error)
 	SetDoNotDisturb(ctx context.Context, orgID, userID string, on bool, now time.Time) error
 	UserByExtension(ctx context.Context, orgID, extension string) (*roster.User, error)
 	Extensions(ctx context.Context, orgID string) (map[string]bool, error)
@@ -50,26 +49,10 @@ func fieldError(kind roster.Kind, field, message string) error {
 	return &roster.Error{Kind: kind, Message: field + " " + message, Fields: []roster.FieldError{{Field: field, Message: message}}}
 }
 
-// plausibleID reports whether id could be an ID Roster issued: short,
-// printable ASCII. Anything else cannot name a row, and some of it (NUL
-// bytes, invalid UTF-8) would make PostgreSQL fail rather than find nothing.
-func plausibleID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
 // checkID returns NotFound for an ID that cannot exist, so that callers
 // never send it to the database.
 func checkID(id string) error {
-	if !plausibleID(id) {
+	if !roster.ValidID(id) {
 		return roster.ErrNotFound
 	}
 	return nil
@@ -120,7 +103,7 @@ func (s *Service) AddPhoneNumber(ctx context.Context, p *Principal, number, labe
 	e164, err := phone.ParseNumber(number, "")
 	v.Check("number", err)
 	label = strings.TrimSpace(label)
-	v.Check("label", validateLabel(label))
+	v.Check("label", roster.ValidateName(label))
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -155,13 +138,6 @@ func (s *Service) AddPhoneNumber(ctx context.Context, p *Principal, number, labe
 	return n, nil
 }
 
-func validateLabel(label string) error {
-	if len([]rune(label)) > 100 {
-		return errors.New("must be at most 100 characters")
-	}
-	return roster.ValidateName(label)
-}
-
 // UpdatePhoneNumber changes a number's label, or makes it (or stops it
 // being) the main number. Needs telephony.manage; another org's number is
 // NotFound.
@@ -174,7 +150,7 @@ func (s *Service) UpdatePhoneNumber(ctx context.Context, p *Principal, id string
 	}
 	if label != nil {
 		*label = strings.TrimSpace(*label)
-		if err := validateLabel(*label); err != nil {
+		if err := roster.ValidateName(*label); err != nil {
 			return nil, fieldError(roster.KindInvalid, "label", err.Error())
 		}
 	}
@@ -401,16 +377,6 @@ func (s *Service) PhoneSettings(ctx context.Context, p *Principal, userID string
 		return nil, err
 	}
 	return loadPhoneSettings(ctx, r, p.OrgID, u)
-}
-
-// DoNotDisturb reports whether a user has do-not-disturb on, for presence.
-// A user who never saved phone settings, or an ID that cannot exist, has
-// it off.
-func (s *Service) DoNotDisturb(ctx context.Context, orgID, userID string) (bool, error) {
-	if !plausibleID(orgID) || !plausibleID(userID) {
-		return false, nil
-	}
-	return s.store.Read().DoNotDisturb(ctx, orgID, userID)
 }
 
 // VoicemailPatch changes some voicemail settings; nil fields stay.

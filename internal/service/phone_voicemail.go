@@ -202,7 +202,7 @@ func (s *Service) Voicemails(ctx context.Context, p *Principal, userID, cursor s
 	if limit < 1 || limit > 500 {
 		return page, fieldError(roster.KindInvalid, "limit", "must be between 1 and 500")
 	}
-	if cursor != "" && !plausibleID(cursor) {
+	if cursor != "" && !roster.ValidID(cursor) {
 		return page, fieldError(roster.KindInvalid, "cursor", "is not a cursor this server issued")
 	}
 	r := s.store.Read()

@@ -1,7 +1,8 @@
 // Package sheet reads and writes the tabular files of Roster's bulk work:
-// CSV (RFC 4180, UTF-8) and Excel .xlsx, written row by row so that an
-// export of any size needs little memory, and with spreadsheet formula
-// injection neutralised on the way out and undone on the way back in.
+// CSV (RFC 4180, UTF-8) and Excel .xlsx, written row by row (a CSV export
+// of any size needs little memory; an .xlsx workbook is zipped in memory
+// before it is sent), with spreadsheet formula injection neutralised on the
+// way out and undone on the way back in.
 package sheet
 
 import (

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 
 	"roster/internal/roster"
 )
@@ -20,8 +19,7 @@ func (c *Conn) PendingInvitationsForUsers(ctx context.Context, orgID string, use
 	for _, id := range userIDs {
 		args = append(args, id)
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(userIDs)), ", ")
-	rows, err := c.query(ctx, `SELECT `+invCols+` FROM invitations WHERE org_id = ? AND status = 'pending' AND user_id IN (`+marks+`)`, args...)
+	rows, err := c.query(ctx, `SELECT `+invCols+` FROM invitations WHERE org_id = ? AND status = 'pending' AND user_id IN (`+placeholders(len(userIDs))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -110,23 +110,9 @@ func (c *Conn) QueueMembers(ctx context.Context, orgID, queueID string) ([]roste
 // RemoveUserFromQueues takes a user out of every queue and returns the
 // queues they were in, by name.
 func (c *Conn) RemoveUserFromQueues(ctx context.Context, orgID, userID string) ([]roster.TeamRef, error) {
-	rows, err := c.query(ctx, `SELECT q.id, q.name FROM queue_members m JOIN queues q ON q.id = m.queue_id
-		WHERE m.org_id = ? AND m.user_id = ? ORDER BY q.name_key, q.id`, orgID, userID)
+	out, err := c.UserQueues(ctx, orgID, userID)
 	if err != nil {
 		return nil, err
-	}
-	out := []roster.TeamRef{}
-	for rows.Next() {
-		var r roster.TeamRef
-		if err := rows.Scan(&r.ID, &r.Name); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, c.dialect.mapError(err)
 	}
 	_, err = c.exec(ctx, `DELETE FROM queue_members WHERE org_id = ? AND user_id = ?`, orgID, userID)
 	return out, err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"roster/internal/roster"
@@ -86,7 +87,7 @@ func (c *Console) renderTeam(w http.ResponseWriter, r *http.Request, s *session,
 			return err
 		}
 		for _, ro := range roles {
-			d.Roles = append(d.Roles, roleChoice{Role: ro, Checked: contains(t.RoleIDs, ro.ID)})
+			d.Roles = append(d.Roles, roleChoice{Role: ro, Checked: slices.Contains(t.RoleIDs, ro.ID)})
 		}
 	}
 	c.render(w, r, s, status, "team", t.Name, d)
@@ -111,15 +112,6 @@ func (c *Console) teamCalls(r *http.Request, s *session, teamID string) (map[str
 		out[u.UserID] = u.Total
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // teamRefused shows the team page again with the refused form, or sends

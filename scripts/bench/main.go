@@ -12,6 +12,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -463,9 +464,9 @@ func (e *env) measure(o options, c benchCase) (result, error) {
 		r.name = c.Name
 		return r, err
 	}
-	conc := cmpOr(c.Concurrency, o.concurrency)
-	method := cmpOr(c.Method, "GET")
-	want := cmpOr(c.Status, 200)
+	conc := cmp.Or(c.Concurrency, o.concurrency)
+	method := cmp.Or(c.Method, "GET")
+	want := cmp.Or(c.Status, 200)
 	var (
 		mu    sync.Mutex
 		lats  []time.Duration
@@ -528,14 +529,6 @@ func (e *env) measure(o options, c benchCase) (result, error) {
 		r.note = first.Error()
 	}
 	return r, nil
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 func summarize(name string, lats []time.Duration, elapsed time.Duration) result {
