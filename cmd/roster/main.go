@@ -11,11 +11,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"roster/internal/app"
 	"roster/internal/config"
@@ -171,6 +174,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return err
+	}
+	if a.Config.DebugAddr != "" {
+		stop, err := serveProfiler(a.Config.DebugAddr, a.Log)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	return a.Serve(ctx, ln)
 }
@@ -339,4 +349,23 @@ func outboxList(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.CreatedAt.Format("2006-01-02 15:04:05"), e.Status, e.To, e.Subject, e.Link)
 	}
 	return tw.Flush()
+}
+
+// serveProfiler serves net/http/pprof on its own listener so that the
+// profiler is never reachable through the public address.
+func serveProfiler(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--debug-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("profiler listening", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }

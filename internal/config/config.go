@@ -25,6 +25,9 @@ type Config struct {
 	SessionTTL  time.Duration // ROSTER_SESSION_TTL
 	LogLevel    string        // ROSTER_LOG_LEVEL
 	LogFormat   string        // ROSTER_LOG_FORMAT: text or json
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on a
+	// separate listener that the public address never exposes.
+	DebugAddr string // ROSTER_DEBUG_ADDR
 	// SecureCookies marks session cookies Secure; on by default when
 	// BaseURL is https.
 	SecureCookies bool
@@ -48,6 +51,7 @@ var Settings = []Setting{
 	{"session-ttl", "ROSTER_SESSION_TTL", "12h", "how long an idle session stays signed in"},
 	{"log-level", "ROSTER_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "ROSTER_LOG_FORMAT", "text", "text or json"},
+	{"debug-addr", "ROSTER_DEBUG_ADDR", "", "address for Go's profiler (/debug/pprof/) on its own listener, e.g. 127.0.0.1:6060; empty turns it off"},
 }
 
 // Load parses args (after the subcommand) with the environment as
@@ -72,7 +76,7 @@ func Load(name string, args []string, getenv func(string) string, extra func(*fl
 	c := Config{
 		Addr: *vals["addr"], DataDir: *vals["data-dir"], DatabaseURL: *vals["database-url"],
 		BaseURL: strings.TrimRight(*vals["base-url"], "/"), SMTPURL: *vals["smtp-url"], MailFrom: *vals["mail-from"],
-		LogLevel: *vals["log-level"], LogFormat: *vals["log-format"],
+		LogLevel: *vals["log-level"], LogFormat: *vals["log-format"], DebugAddr: *vals["debug-addr"],
 	}
 	var err error
 	for _, d := range []struct {
