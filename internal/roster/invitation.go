@@ -120,6 +120,22 @@ type APIToken struct {
 	LastUsedAt              *time.Time
 }
 
+// Credential is a session or an API token looked up by its hash, with what
+// authenticating a request needs of its user.
+type Credential struct {
+	ID, OrgID, UserID string
+	Session           bool // a browser session; else an API token
+	// ExpiresAt is when a session ends (zero for API tokens, which last
+	// until revoked).
+	ExpiresAt  time.Time
+	LastUsedAt *time.Time
+	Email      string
+	Status     Status
+	// RolePermissions and DirectPermissions are the user's role's
+	// permissions and those granted to the user directly.
+	RolePermissions, DirectPermissions PermissionSet
+}
+
 // PasswordReset is a stored reset link; only its token's hash is stored.
 type PasswordReset struct {
 	ID, OrgID, UserID string

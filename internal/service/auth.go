@@ -151,57 +151,33 @@ const touchEvery = time.Minute
 // active, are Unauthenticated.
 func (s *Service) Authenticate(ctx context.Context, token, ip string) (*Principal, error) {
 	bad := roster.Errorf(roster.KindUnauthenticated, "the session or token is invalid or has expired; sign in again")
-	r := s.store.Read()
-	now := s.clock()
-	p := &Principal{IP: ip}
-	var touch func(tx Tx) error
-	switch {
-	case strings.HasPrefix(token, prefixSession):
-		sess, err := r.SessionByTokenHash(ctx, hashToken(token))
-		if errors.Is(err, roster.ErrNotFound) {
-			return nil, bad
-		} else if err != nil {
-			return nil, err
-		}
-		if !now.Before(sess.ExpiresAt) {
-			return nil, bad
-		}
-		p.OrgID, p.UserID, p.SessionID = sess.OrgID, sess.UserID, sess.ID
-		if now.Sub(sess.LastSeenAt) > touchEvery {
-			touch = func(tx Tx) error { return tx.TouchSession(ctx, sess.OrgID, sess.ID, now, now.Add(s.cfg.SessionTTL)) }
-		}
-	case strings.HasPrefix(token, prefixAPI):
-		t, err := r.APITokenByHash(ctx, hashToken(token))
-		if errors.Is(err, roster.ErrNotFound) {
-			return nil, bad
-		} else if err != nil {
-			return nil, err
-		}
-		p.OrgID, p.UserID = t.OrgID, t.UserID
-		if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > touchEvery {
-			touch = func(tx Tx) error { return tx.TouchAPIToken(ctx, t.OrgID, t.ID, now) }
-		}
-	default:
+	session := strings.HasPrefix(token, prefixSession)
+	if !session && !strings.HasPrefix(token, prefixAPI) {
 		return nil, bad
 	}
-	u, err := r.User(ctx, p.OrgID, p.UserID)
+	cr, err := s.store.Read().Credential(ctx, session, hashToken(token))
 	if errors.Is(err, roster.ErrNotFound) {
 		return nil, bad
 	} else if err != nil {
 		return nil, err
 	}
-	if u.Status != roster.StatusActive {
+	now := s.clock()
+	if (session && !now.Before(cr.ExpiresAt)) || cr.Status != roster.StatusActive {
 		return nil, bad
 	}
-	role, err := r.Role(ctx, p.OrgID, u.RoleID)
-	if err != nil {
-		return nil, err
+	p := &Principal{IP: ip, OrgID: cr.OrgID, UserID: cr.UserID, Email: cr.Email,
+		Permissions: roster.Effective(cr.RolePermissions, cr.DirectPermissions)}
+	var touch func(tx Tx) error
+	if cr.LastUsedAt == nil || now.Sub(*cr.LastUsedAt) > touchEvery {
+		if session {
+			touch = func(tx Tx) error { return tx.TouchSession(ctx, cr.OrgID, cr.ID, now, now.Add(s.cfg.SessionTTL)) }
+		} else {
+			touch = func(tx Tx) error { return tx.TouchAPIToken(ctx, cr.OrgID, cr.ID, now) }
+		}
 	}
-	direct, err := r.DirectPermissions(ctx, p.OrgID, p.UserID)
-	if err != nil {
-		return nil, err
+	if session {
+		p.SessionID = cr.ID
 	}
-	p.Email, p.Permissions = u.Email, roster.Effective(role.Permissions, direct)
 	if touch != nil {
 		if err := s.store.Tx(ctx, touch); err != nil {
 			s.log.Warn("could not record session activity", "err", err)

@@ -61,13 +61,12 @@ type Tx interface {
 	SetInvitationStatus(ctx context.Context, orgID, id string, from, to roster.InvitationStatus) error
 
 	CreateSession(ctx context.Context, orgID, id, userID string, hash []byte, ip string, now, expires time.Time) error
-	SessionByTokenHash(ctx context.Context, hash []byte) (*roster.Session, error)
+	Credential(ctx context.Context, session bool, hash []byte) (*roster.Credential, error)
 	TouchSession(ctx context.Context, orgID, id string, now, expires time.Time) error
 	DeleteSession(ctx context.Context, orgID, id string) error
 	DeleteOtherSessions(ctx context.Context, orgID, userID, keepID string) error
 	RevokeUserCredentials(ctx context.Context, orgID, userID string, now time.Time) (sessions, tokens int64, err error)
 	CreateAPIToken(ctx context.Context, orgID, id, userID, name string, hash []byte, now time.Time) error
-	APITokenByHash(ctx context.Context, hash []byte) (*roster.APIToken, error)
 	TouchAPIToken(ctx context.Context, orgID, id string, now time.Time) error
 	CreatePasswordReset(ctx context.Context, orgID, id, userID string, hash []byte, now, expires time.Time) error
 	PasswordResetByHash(ctx context.Context, hash []byte) (*roster.PasswordReset, error)

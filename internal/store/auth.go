@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"roster/internal/roster"
@@ -81,7 +82,10 @@ func (c *Conn) SetInvitationStatus(ctx context.Context, orgID, id string, from, 
 func (c *Conn) CreateSession(ctx context.Context, orgID, id, userID string, hash []byte, ip string, now, expires time.Time) error {
 	_, err := c.exec(ctx, `INSERT INTO sessions (id, org_id, user_id, token_hash, ip, created_at, expires_at, last_seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, orgID, userID, hash, ip, us(now), us(expires), us(now))
-	return err
+	if err != nil {
+		return err
+	}
+	return c.noteActivity(ctx, orgID, userID, now)
 }
 
 // SessionByTokenHash finds a session by its token's hash (the token
@@ -98,15 +102,59 @@ func (c *Conn) SessionByTokenHash(ctx context.Context, hash []byte) (*roster.Ses
 	return &s, nil
 }
 
-// TouchSession slides a session's expiry.
+// TouchSession slides a session's expiry and records the user's activity.
 func (c *Conn) TouchSession(ctx context.Context, orgID, id string, now, expires time.Time) error {
 	_, err := c.exec(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE org_id = ? AND id = ?`, us(now), us(expires), orgID, id)
-	return err
+	if err != nil {
+		return err
+	}
+	return c.noteActivity(ctx, orgID, `(SELECT user_id FROM sessions WHERE org_id = ? AND id = ?)`, now, orgID, id)
 }
 
 // DeleteSession ends one session.
 func (c *Conn) DeleteSession(ctx context.Context, orgID, id string) error {
-	_, err := c.exec(ctx, `DELETE FROM sessions WHERE org_id = ? AND id = ?`, orgID, id)
+	var userID string
+	err := c.row(ctx, `SELECT user_id FROM sessions WHERE org_id = ? AND id = ?`, orgID, id).Scan(&userID)
+	if err = c.dialect.mapError(err); err != nil {
+		if errors.Is(err, errNotFound) {
+			return nil
+		}
+		return err
+	}
+	if _, err := c.exec(ctx, `DELETE FROM sessions WHERE org_id = ? AND id = ?`, orgID, id); err != nil {
+		return err
+	}
+	return c.recountActivity(ctx, orgID, userID)
+}
+
+// noteActivity moves a user's last activity forward to at. The user is
+// named by ID or, when userArgs are given, by a subquery taking them.
+//
+// Each user's newest use of a session or API token is kept on the user's
+// row, so that a page of users derives presence without reading everyone's
+// credentials; sessions and tokens write it at most once a minute.
+func (c *Conn) noteActivity(ctx context.Context, orgID, user string, at time.Time, userArgs ...any) error {
+	target := "?"
+	args := []any{us(at), orgID}
+	if len(userArgs) > 0 {
+		target = user
+		args = append(args, userArgs...)
+	} else {
+		args = append(args, user)
+	}
+	args = append(args, us(at))
+	_, err := c.exec(ctx, `UPDATE users SET last_active_at = ?
+		WHERE org_id = ? AND id = `+target+` AND (last_active_at IS NULL OR last_active_at < ?)`, args...)
+	return err
+}
+
+// recountActivity sets a user's last activity from the sessions and tokens
+// left, after some were deleted.
+func (c *Conn) recountActivity(ctx context.Context, orgID, userID string) error {
+	_, err := c.exec(ctx, `UPDATE users SET last_active_at = NULLIF(`+c.dialect.greatest(
+		`COALESCE((SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = users.id), 0)`,
+		`COALESCE((SELECT MAX(t.last_used_at) FROM api_tokens t WHERE t.user_id = users.id), 0)`)+`, 0)
+		WHERE org_id = ? AND id = ?`, orgID, userID)
 	return err
 }
 
@@ -125,13 +173,19 @@ func (c *Conn) RevokeUserCredentials(ctx context.Context, orgID, userID string, 
 	}
 	tokens, _ = res.RowsAffected()
 	_, err = c.exec(ctx, `UPDATE password_resets SET used_at = ? WHERE org_id = ? AND user_id = ? AND used_at IS NULL`, us(now), orgID, userID)
-	return sessions, tokens, err
+	if err != nil {
+		return 0, 0, err
+	}
+	return sessions, tokens, c.recountActivity(ctx, orgID, userID)
 }
 
 // DeleteOtherSessions ends every session of the user except keepID.
 func (c *Conn) DeleteOtherSessions(ctx context.Context, orgID, userID, keepID string) error {
 	_, err := c.exec(ctx, `DELETE FROM sessions WHERE org_id = ? AND user_id = ? AND id <> ?`, orgID, userID, keepID)
-	return err
+	if err != nil {
+		return err
+	}
+	return c.recountActivity(ctx, orgID, userID)
 }
 
 // CreateAPIToken stores an API token under its hash.
@@ -155,10 +209,48 @@ func (c *Conn) APITokenByHash(ctx context.Context, hash []byte) (*roster.APIToke
 	return &t, nil
 }
 
-// TouchAPIToken records when a token was last used.
+// TouchAPIToken records when a token was last used, and the user's activity.
 func (c *Conn) TouchAPIToken(ctx context.Context, orgID, id string, now time.Time) error {
 	_, err := c.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE org_id = ? AND id = ?`, us(now), orgID, id)
-	return err
+	if err != nil {
+		return err
+	}
+	return c.noteActivity(ctx, orgID, `(SELECT user_id FROM api_tokens WHERE org_id = ? AND id = ?)`, now, orgID, id)
+}
+
+// credentialQuery looks a session or an API token up by its hash, with
+// its user's email, status and permissions, in one query: it runs before
+// every request.
+func (c *Conn) credentialQuery(session bool) string {
+	table, expires, lastUsed := "api_tokens", "0", "k.last_used_at"
+	if session {
+		table, expires, lastUsed = "sessions", "k.expires_at", "k.last_seen_at"
+	}
+	return `SELECT k.id, k.org_id, k.user_id, ` + expires + `, ` + lastUsed + `, u.email, u.status, r.permissions,
+			(SELECT ` + c.dialect.joinAgg("p.permission") + ` FROM user_permissions p WHERE p.org_id = k.org_id AND p.user_id = k.user_id)
+		FROM ` + table + ` k JOIN users u ON u.id = k.user_id AND u.org_id = k.org_id JOIN roles r ON r.id = u.role_id
+		WHERE k.token_hash = ?`
+}
+
+// Credential finds a session (session true) or an API token by its hash,
+// with its user; an unknown hash is ErrNotFound.
+func (c *Conn) Credential(ctx context.Context, session bool, hash []byte) (*roster.Credential, error) {
+	cr := roster.Credential{Session: session}
+	var expires int64
+	var last sql.NullInt64
+	var rolePerms string
+	var directPerms sql.NullString
+	err := c.row(ctx, c.credentialQuery(session), hash).Scan(&cr.ID, &cr.OrgID, &cr.UserID,
+		&expires, &last, &cr.Email, &cr.Status, &rolePerms, &directPerms)
+	if err != nil {
+		return nil, c.dialect.mapError(err)
+	}
+	if session {
+		cr.ExpiresAt = fromUS(expires)
+	}
+	cr.LastUsedAt = nullUS(last)
+	cr.RolePermissions, cr.DirectPermissions = splitPerms(rolePerms), splitPerms(directPerms.String)
+	return &cr, nil
 }
 
 // CreatePasswordReset stores a reset link under its token's hash.

@@ -130,6 +130,12 @@ func (c *Conn) collect(ctx context.Context, set map[string]bool, q string, args 
 // once: PostgreSQL's autovacuum would catch up only later, and SQLite
 // keeps no statistics until asked.
 //
+// On SQLite it keeps the per-index row counts (sqlite_stat1) and drops the
+// value samples (sqlite_stat4): with samples present, SQLite recompiles a
+// prepared query whenever a new value is bound to a column they describe,
+// which is every list and lookup, and the row counts alone already lead it
+// to the right index.
+//
 // On PostgreSQL it also moves the trigram index's pending entries into the
 // index proper: a bulk insert leaves them in a list that every search
 // reads from start to end until autovacuum gets round to it.
@@ -141,5 +147,10 @@ func (c *Conn) AnalyzeUsers(ctx context.Context) error {
 		_, err := c.exec(ctx, `SELECT gin_clean_pending_list('users_search_trgm'::regclass)`)
 		return err
 	}
-	return nil
+	if _, err := c.exec(ctx, `DELETE FROM sqlite_stat4`); err != nil {
+		return err
+	}
+	// Reloads the statistics into this connection without the samples.
+	_, err := c.exec(ctx, `ANALYZE sqlite_schema`)
+	return err
 }

@@ -19,6 +19,10 @@ type dialect interface {
 	rebind(query string) string
 	forUpdate() string
 	mapError(err error) error
+	// joinAgg aggregates a text column's values into one space-separated string.
+	joinAgg(col string) string
+	// greatest is the larger of two non-null values.
+	greatest(a, b string) string
 }
 
 var errNotFound = roster.ErrNotFound
@@ -31,6 +35,10 @@ type sqlite struct{}
 func (sqlite) name() string           { return "sqlite" }
 func (sqlite) rebind(q string) string { return q }
 func (sqlite) forUpdate() string      { return "" }
+func (sqlite) joinAgg(col string) string {
+	return "group_concat(" + col + ", ' ')"
+}
+func (sqlite) greatest(a, b string) string { return "MAX(" + a + ", " + b + ")" }
 
 func (sqlite) mapError(err error) error {
 	if err == nil {
@@ -53,6 +61,10 @@ type postgres struct{}
 
 func (postgres) name() string      { return "postgres" }
 func (postgres) forUpdate() string { return " FOR UPDATE" }
+func (postgres) joinAgg(col string) string {
+	return "string_agg(" + col + ", ' ')"
+}
+func (postgres) greatest(a, b string) string { return "GREATEST(" + a + ", " + b + ")" }
 
 // rebind turns ? placeholders into $1, $2, … Queries in this package never
 // put a ? inside a string literal.

@@ -29,9 +29,7 @@ func (c *Conn) PresenceInputs(ctx context.Context, orgID string, userIDs []strin
 	for _, id := range userIDs {
 		args = append(args, id)
 	}
-	rows, err := c.query(ctx, `SELECT u.id, u.status, p.status, ps.dnd, p.set_at,
-			(SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id),
-			(SELECT MAX(t.last_used_at) FROM api_tokens t WHERE t.user_id = u.id)
+	rows, err := c.query(ctx, `SELECT u.id, u.status, p.status, ps.dnd, p.set_at, u.last_active_at
 		FROM users u LEFT JOIN presence p ON p.user_id = u.id LEFT JOIN phone_settings ps ON ps.user_id = u.id
 		WHERE `+c.orgTerm("u.org_id")+` AND u.id IN (`+placeholders(len(userIDs))+`)`, args...)
 	if err != nil {
@@ -43,17 +41,16 @@ func (c *Conn) PresenceInputs(ctx context.Context, orgID string, userIDs []strin
 		var in roster.PresenceInput
 		var set sql.NullString
 		var dnd sql.NullBool
-		var setAt, session, token sql.NullInt64
-		if err := rows.Scan(&id, &in.Status, &set, &dnd, &setAt, &session, &token); err != nil {
+		var setAt, last sql.NullInt64
+		if err := rows.Scan(&id, &in.Status, &set, &dnd, &setAt, &last); err != nil {
 			return nil, err
 		}
 		in.Set, in.DND = roster.Presence(set.String), dnd.Bool
 		if setAt.Valid {
 			in.SetAt = fromUS(setAt.Int64)
 		}
-		last := max(session.Int64, token.Int64)
-		if last > 0 {
-			in.LastActive = fromUS(last)
+		if last.Valid {
+			in.LastActive = fromUS(last.Int64)
 		}
 		out[id] = in
 	}

@@ -29,6 +29,8 @@ type DB struct {
 	// mutex is cheaper and fairer than spinning on SQLITE_BUSY. Other
 	// processes (the CLI next to a server) are covered by busy_timeout.
 	writeMu *sync.Mutex
+	// stmts caches prepared statements on SQLite (nil on PostgreSQL).
+	stmts *stmtCache
 }
 
 // Open opens the database named by url: empty means SQLite in dataDir,
@@ -69,12 +71,21 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
-		return &DB{db: db, dialect: sqlite{}, writeMu: &sync.Mutex{}}, nil
+		return &DB{db: db, dialect: sqlite{}, writeMu: &sync.Mutex{}, stmts: newStmtCache(db, stmtCacheSize)}, nil
 	}
 }
 
+// stmtCacheSize bounds the prepared statements kept per SQLite database:
+// room for every fixed query and the common shapes of the dynamic ones.
+const stmtCacheSize = 400
+
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	if d.stmts != nil {
+		d.stmts.close()
+	}
+	return d.db.Close()
+}
 
 // Dialect names the database in use: "sqlite" or "postgres".
 func (d *DB) Dialect() string { return d.dialect.name() }
@@ -133,7 +144,12 @@ func (c *conn) execOne(ctx context.Context, query string, args ...any) error {
 }
 
 // Reader answers queries outside a transaction.
-func (d *DB) Reader() *Conn { return &Conn{conn{q: d.db, dialect: d.dialect}} }
+func (d *DB) Reader() *Conn {
+	if d.stmts != nil {
+		return &Conn{conn{q: &cachedQuerier{cache: d.stmts}, dialect: d.dialect}}
+	}
+	return &Conn{conn{q: d.db, dialect: d.dialect}}
+}
 
 // Conn is a read view or a transaction; its methods are in the other files
 // of this package.
@@ -151,7 +167,11 @@ func (d *DB) Tx(ctx context.Context, fn func(*Conn) error) error {
 	if err != nil {
 		return d.dialect.mapError(err)
 	}
-	if err := fn(&Conn{conn{q: tx, dialect: d.dialect, inTx: true}}); err != nil {
+	var q querier = tx
+	if d.stmts != nil {
+		q = &cachedQuerier{cache: d.stmts, tx: tx}
+	}
+	if err := fn(&Conn{conn{q: q, dialect: d.dialect, inTx: true}}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

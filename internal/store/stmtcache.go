@@ -1,0 +1,172 @@
+package store
+
+import (
+	"container/list"
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// stmtCache keeps the most recently used prepared statements of a SQLite
+// database. The SQLite driver compiles every query string afresh, and on a
+// page of users compiling the handful of queries costs about as much as
+// running them; PostgreSQL's driver (pgx) already caches per connection.
+//
+// A statement handed out is pinned until its caller has started the query
+// (database/sql itself keeps a statement's rows alive after Close), so
+// evicting one never fails a query in flight.
+type stmtCache struct {
+	db  *sql.DB
+	max int
+
+	mu    sync.Mutex
+	lru   *list.List // of *cachedStmt, most recent first
+	byKey map[string]*list.Element
+}
+
+type cachedStmt struct {
+	query   string
+	stmt    *sql.Stmt
+	pins    int
+	evicted bool
+}
+
+func newStmtCache(db *sql.DB, max int) *stmtCache {
+	return &stmtCache{db: db, max: max, lru: list.New(), byKey: map[string]*list.Element{}}
+}
+
+// get returns the prepared statement for query, preparing it on first
+// use, pinned until release is called. A query that fails to prepare
+// returns the error, which is the query's own error.
+func (c *stmtCache) get(ctx context.Context, query string) (*cachedStmt, error) {
+	c.mu.Lock()
+	if el, ok := c.byKey[query]; ok {
+		c.lru.MoveToFront(el)
+		cs := el.Value.(*cachedStmt)
+		cs.pins++
+		c.mu.Unlock()
+		return cs, nil
+	}
+	c.mu.Unlock()
+	// Prepared outside the lock: two callers may prepare the same query at
+	// once, and the loser's statement is simply closed.
+	stmt, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.byKey[query]; ok {
+		_ = stmt.Close()
+		c.lru.MoveToFront(el)
+		cs := el.Value.(*cachedStmt)
+		cs.pins++
+		return cs, nil
+	}
+	cs := &cachedStmt{query: query, stmt: stmt, pins: 1}
+	c.byKey[query] = c.lru.PushFront(cs)
+	for c.lru.Len() > c.max {
+		old := c.lru.Remove(c.lru.Back()).(*cachedStmt)
+		delete(c.byKey, old.query)
+		old.evicted = true
+		if old.pins == 0 {
+			_ = old.stmt.Close()
+		}
+	}
+	return cs, nil
+}
+
+// release unpins a statement once its query has started.
+func (c *stmtCache) release(cs *cachedStmt) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cs.pins--
+	if cs.evicted && cs.pins == 0 {
+		_ = cs.stmt.Close()
+	}
+}
+
+// close closes every cached statement.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for el := c.lru.Front(); el != nil; el = el.Next() {
+		_ = el.Value.(*cachedStmt).stmt.Close()
+	}
+	c.lru.Init()
+	clear(c.byKey)
+}
+
+// cachedQuerier runs queries through prepared statements of a cache, on
+// the pool or, when tx is set, on that transaction's connection.
+type cachedQuerier struct {
+	cache *stmtCache
+	tx    *sql.Tx
+	// bound holds the transaction's copy of each statement it used: binding
+	// anew per call would grow the transaction's list of statements without
+	// bound in a long import.
+	mu    sync.Mutex
+	bound map[string]*sql.Stmt
+}
+
+// stmt returns the statement for query, prepared once per connection and
+// bound once per transaction; done must be called when the query has
+// started.
+func (q *cachedQuerier) stmt(ctx context.Context, query string) (s *sql.Stmt, done func(), err error) {
+	if q.tx == nil {
+		cs, err := q.cache.get(ctx, query)
+		if err != nil {
+			return nil, nil, err
+		}
+		return cs.stmt, func() { q.cache.release(cs) }, nil
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if s, ok := q.bound[query]; ok {
+		return s, func() {}, nil
+	}
+	cs, err := q.cache.get(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Once bound, the transaction's statement keeps the connection's
+	// prepared statement alive even if the cache evicts it.
+	defer q.cache.release(cs)
+	s = q.tx.StmtContext(ctx, cs.stmt)
+	if q.bound == nil {
+		q.bound = map[string]*sql.Stmt{}
+	}
+	q.bound[query] = s
+	return s, func() {}, nil
+}
+
+func (q *cachedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, done, err := q.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.ExecContext(ctx, args...)
+}
+
+func (q *cachedQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, done, err := q.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.QueryContext(ctx, args...)
+}
+
+func (q *cachedQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	s, done, err := q.stmt(ctx, query)
+	if err != nil {
+		// Unprepared, so that the returned Row carries the query's error.
+		if q.tx != nil {
+			return q.tx.QueryRowContext(ctx, query, args...)
+		}
+		return q.cache.db.QueryRowContext(ctx, query, args...)
+	}
+	defer done()
+	return s.QueryRowContext(ctx, args...)
+}
