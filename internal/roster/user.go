@@ -50,6 +50,9 @@ type User struct {
 	// Presence and Teams are filled in by the people list.
 	Presence Presence  `json:"presence,omitempty"`
 	Teams    []TeamRef `json:"teams,omitempty"`
+	// Activity is what Presence is derived from, when the query that read
+	// the user read it too (nil otherwise).
+	Activity *PresenceInput `json:"-"`
 
 	PasswordHash string `json:"-"`
 }

@@ -49,10 +49,14 @@ func (s *Service) decorateUsers(ctx context.Context, p *Principal, users []roste
 	}
 	r := s.store.Read()
 	ids := make([]string, len(users))
+	var unread []string // users read without what presence needs
 	for i, u := range users {
 		ids[i] = u.ID
+		if u.Activity == nil {
+			unread = append(unread, u.ID)
+		}
 	}
-	inputs, err := r.PresenceInputs(ctx, p.OrgID, ids)
+	inputs, err := r.PresenceInputs(ctx, p.OrgID, unread)
 	if err != nil {
 		return err
 	}
@@ -62,7 +66,14 @@ func (s *Service) decorateUsers(ctx context.Context, p *Principal, users []roste
 	}
 	now := s.clock()
 	for i := range users {
-		users[i].Presence = roster.DerivePresence(inputs[users[i].ID], now)
+		in := inputs[users[i].ID]
+		if users[i].Activity != nil {
+			in = *users[i].Activity
+		}
+		// The user may have changed since it was read (a deactivation
+		// answers with the deactivated user).
+		in.Status = users[i].Status
+		users[i].Presence = roster.DerivePresence(in, now)
 		users[i].Teams = teams[users[i].ID]
 	}
 	return nil

@@ -104,11 +104,12 @@ func (c *Conn) SessionByTokenHash(ctx context.Context, hash []byte) (*roster.Ses
 
 // TouchSession slides a session's expiry and records the user's activity.
 func (c *Conn) TouchSession(ctx context.Context, orgID, id string, now, expires time.Time) error {
-	_, err := c.exec(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE org_id = ? AND id = ?`, us(now), us(expires), orgID, id)
-	if err != nil {
+	// The user's row first, as everywhere else: see lockUser.
+	if err := c.noteActivity(ctx, orgID, `(SELECT user_id FROM sessions WHERE org_id = ? AND id = ?)`, now, orgID, id); err != nil {
 		return err
 	}
-	return c.noteActivity(ctx, orgID, `(SELECT user_id FROM sessions WHERE org_id = ? AND id = ?)`, now, orgID, id)
+	_, err := c.exec(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE org_id = ? AND id = ?`, us(now), us(expires), orgID, id)
+	return err
 }
 
 // DeleteSession ends one session.
@@ -121,10 +122,29 @@ func (c *Conn) DeleteSession(ctx context.Context, orgID, id string) error {
 		}
 		return err
 	}
+	if err := c.lockUser(ctx, orgID, userID); err != nil {
+		return err
+	}
 	if _, err := c.exec(ctx, `DELETE FROM sessions WHERE org_id = ? AND id = ?`, orgID, id); err != nil {
 		return err
 	}
 	return c.recountActivity(ctx, orgID, userID)
+}
+
+// lockUser locks the user's row until the transaction ends. Writers that
+// change a user's row and their sessions or tokens take the row first, so
+// that two of them (a deactivation and a session's touch, say) never
+// wait on each other in opposite orders. SQLite's one writer needs no lock.
+func (c *Conn) lockUser(ctx context.Context, orgID, userID string) error {
+	if c.dialect.forUpdate() == "" {
+		return nil
+	}
+	var id string
+	err := c.row(ctx, `SELECT id FROM users WHERE org_id = ? AND id = ?`+c.dialect.forUpdate(), orgID, userID).Scan(&id)
+	if err = c.dialect.mapError(err); errors.Is(err, errNotFound) {
+		return nil
+	}
+	return err
 }
 
 // noteActivity moves a user's last activity forward to at. The user is
@@ -162,6 +182,9 @@ func (c *Conn) recountActivity(ctx context.Context, orgID, userID string) error 
 // voids their unused password-reset links, returning how many sessions and
 // tokens went.
 func (c *Conn) RevokeUserCredentials(ctx context.Context, orgID, userID string, now time.Time) (sessions, tokens int64, err error) {
+	if err := c.lockUser(ctx, orgID, userID); err != nil {
+		return 0, 0, err
+	}
 	res, err := c.exec(ctx, `DELETE FROM sessions WHERE org_id = ? AND user_id = ?`, orgID, userID)
 	if err != nil {
 		return 0, 0, err
@@ -181,6 +204,9 @@ func (c *Conn) RevokeUserCredentials(ctx context.Context, orgID, userID string, 
 
 // DeleteOtherSessions ends every session of the user except keepID.
 func (c *Conn) DeleteOtherSessions(ctx context.Context, orgID, userID, keepID string) error {
+	if err := c.lockUser(ctx, orgID, userID); err != nil {
+		return err
+	}
 	_, err := c.exec(ctx, `DELETE FROM sessions WHERE org_id = ? AND user_id = ? AND id <> ?`, orgID, userID, keepID)
 	if err != nil {
 		return err
@@ -211,11 +237,12 @@ func (c *Conn) APITokenByHash(ctx context.Context, hash []byte) (*roster.APIToke
 
 // TouchAPIToken records when a token was last used, and the user's activity.
 func (c *Conn) TouchAPIToken(ctx context.Context, orgID, id string, now time.Time) error {
-	_, err := c.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE org_id = ? AND id = ?`, us(now), orgID, id)
-	if err != nil {
+	// The user's row first, as everywhere else: see lockUser.
+	if err := c.noteActivity(ctx, orgID, `(SELECT user_id FROM api_tokens WHERE org_id = ? AND id = ?)`, now, orgID, id); err != nil {
 		return err
 	}
-	return c.noteActivity(ctx, orgID, `(SELECT user_id FROM api_tokens WHERE org_id = ? AND id = ?)`, now, orgID, id)
+	_, err := c.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE org_id = ? AND id = ?`, us(now), orgID, id)
+	return err
 }
 
 // credentialQuery looks a session or an API token up by its hash, with

@@ -18,6 +18,26 @@ func (c *Conn) SetPresence(ctx context.Context, orgID, userID string, status ros
 	return err
 }
 
+// activity is what presence is derived from, as scanned from the users
+// row (last_active_at), its presence row and its phone settings, the
+// latter two possibly missing.
+type activity struct {
+	lastActive, setAt sql.NullInt64
+	set               sql.NullString
+	dnd               sql.NullBool
+}
+
+func (a activity) input(status roster.Status) roster.PresenceInput {
+	in := roster.PresenceInput{Status: status, Set: roster.Presence(a.set.String), DND: a.dnd.Bool}
+	if a.setAt.Valid {
+		in.SetAt = fromUS(a.setAt.Int64)
+	}
+	if a.lastActive.Valid {
+		in.LastActive = fromUS(a.lastActive.Int64)
+	}
+	return in
+}
+
 // PresenceInputs returns what each of userIDs' presence is derived from;
 // users of other orgs are left out.
 func (c *Conn) PresenceInputs(ctx context.Context, orgID string, userIDs []string) (map[string]roster.PresenceInput, error) {
@@ -38,21 +58,12 @@ func (c *Conn) PresenceInputs(ctx context.Context, orgID string, userIDs []strin
 	defer rows.Close()
 	for rows.Next() {
 		var id string
-		var in roster.PresenceInput
-		var set sql.NullString
-		var dnd sql.NullBool
-		var setAt, last sql.NullInt64
-		if err := rows.Scan(&id, &in.Status, &set, &dnd, &setAt, &last); err != nil {
+		var status roster.Status
+		var a activity
+		if err := rows.Scan(&id, &status, &a.set, &a.dnd, &a.setAt, &a.lastActive); err != nil {
 			return nil, err
 		}
-		in.Set, in.DND = roster.Presence(set.String), dnd.Bool
-		if setAt.Valid {
-			in.SetAt = fromUS(setAt.Int64)
-		}
-		if last.Valid {
-			in.LastActive = fromUS(last.Int64)
-		}
-		out[id] = in
+		out[id] = a.input(status)
 	}
 	return out, c.dialect.mapError(rows.Err())
 }

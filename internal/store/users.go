@@ -17,12 +17,13 @@ const userCols = `u.id, u.org_id, u.email, u.first_name, u.last_name, u.status, 
 
 const userFrom = ` FROM users u JOIN roles r ON r.id = u.role_id `
 
-func scanUser(s interface{ Scan(...any) error }) (*roster.User, error) {
+// scanUser scans userCols, then any extra columns into extra.
+func scanUser(s interface{ Scan(...any) error }, extra ...any) (*roster.User, error) {
 	var u roster.User
 	var last sql.NullInt64
 	var created, updated int64
-	if err := s.Scan(&u.ID, &u.OrgID, &u.Email, &u.FirstName, &u.LastName, &u.Status, &u.RoleID, &u.Role,
-		&u.LicenseType, &u.Extension, &u.PasswordHash, &last, &created, &updated); err != nil {
+	if err := s.Scan(append([]any{&u.ID, &u.OrgID, &u.Email, &u.FirstName, &u.LastName, &u.Status, &u.RoleID, &u.Role,
+		&u.LicenseType, &u.Extension, &u.PasswordHash, &last, &created, &updated}, extra...)...); err != nil {
 		return nil, err
 	}
 	u.LastLoginAt = nullUS(last)
@@ -70,10 +71,18 @@ func (c *Conn) DeleteUser(ctx context.Context, orgID, userID string) error {
 	return c.execOne(ctx, `DELETE FROM users WHERE org_id = ? AND id = ?`, orgID, userID)
 }
 
-// User returns one user of the org, or ErrNotFound.
+// User returns one user of the org, with what their presence is derived
+// from, or ErrNotFound.
 func (c *Conn) User(ctx context.Context, orgID, userID string) (*roster.User, error) {
-	u, err := scanUser(c.row(ctx, `SELECT `+userCols+userFrom+`WHERE u.org_id = ? AND u.id = ?`, orgID, userID))
-	return u, c.dialect.mapError(err)
+	var a activity
+	u, err := scanUser(c.row(ctx, `SELECT `+userCols+`, u.last_active_at, `+presenceCols+userFrom+presenceJoins+
+		`WHERE u.org_id = ? AND u.id = ?`, orgID, userID), &a.lastActive, &a.set, &a.setAt, &a.dnd)
+	if err != nil {
+		return nil, c.dialect.mapError(err)
+	}
+	in := a.input(u.Status)
+	u.Activity = &in
+	return u, nil
 }
 
 // UserByEmail returns the org's user with this (normalised) email, or ErrNotFound.
@@ -227,16 +236,19 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 	var lastVal string
 	page.Items = []roster.User{}
 	for rows.Next() {
-		var u roster.User
+		u := roster.User{OrgID: orgID, Activity: &roster.PresenceInput{}}
 		var last sql.NullInt64
 		var created, updated int64
 		var sortVal any
-		if err := rows.Scan(&u.ID, &u.OrgID, &u.Email, &u.FirstName, &u.LastName, &u.Status, &u.RoleID, &u.Role,
-			&u.LicenseType, &u.Extension, &u.PasswordHash, &last, &created, &updated, &sortVal); err != nil {
+		var act activity
+		if err := rows.Scan(&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Status, &u.RoleID,
+			&u.LicenseType, &u.Extension, &u.PasswordHash, &last, &created, &updated, &act.lastActive, &sortVal,
+			&act.set, &act.setAt, &act.dnd); err != nil {
 			return page, err
 		}
 		u.LastLoginAt, u.CreatedAt, u.UpdatedAt = nullUS(last), fromUS(created), fromUS(updated)
 		u.Role = roleKeys[u.RoleID]
+		*u.Activity = act.input(u.Status)
 		if len(page.Items) == limit {
 			page.NextCursor = encodeCursor(cursor{Sort: sortKey, Val: lastVal, ID: page.Items[limit-1].ID})
 			break
@@ -333,8 +345,9 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	q = `SELECT ` + listCols + `, ` + col + from + `WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY ` + col + ` ` + dir + `, u.id ` + dir + ` LIMIT ` + strconv.Itoa(limit+1)
+	// Searches and team filters sort their matches; the rest walk an index.
+	sorted := f.Query != "" || f.Team != ""
+	q = listPage(col, dir, from, strings.Join(where, " AND "), limit+1, sorted)
 	return q, append(fromArgs, args...), sortKey, limit, nil
 }
 

@@ -10,11 +10,38 @@ import (
 	"roster/internal/roster"
 )
 
-// listCols are the people list's columns. The role key is not joined in
-// row by row (a join costs more than the rest of the row on SQLite) but
-// filled from roleKeys; an empty string holds its place so that rows scan like userCols.
-const listCols = `u.id, u.org_id, u.email, u.first_name, u.last_name, u.status, u.role_id, '', u.license_type,
-	u.extension, u.password_hash, u.last_login_at, u.created_at, u.updated_at`
+// listCols are the people list's columns, named for the query that wraps
+// the page (listPage). The role key is not joined in row by row (a join
+// costs more than the rest of the row on SQLite) but filled from roleKeys.
+const listCols = `u.id AS id, u.email AS email, u.first_name AS first_name, u.last_name AS last_name,
+	u.status AS status, u.role_id AS role_id, u.license_type AS license_type, u.extension AS extension,
+	u.password_hash AS password_hash, u.last_login_at AS last_login_at, u.created_at AS created_at,
+	u.updated_at AS updated_at, u.last_active_at AS last_active_at`
+
+// presenceCols and presenceJoins add what each user's presence is derived
+// from to a page of users.
+const (
+	presenceCols  = `p.status, p.set_at, ps.dnd`
+	presenceJoins = ` LEFT JOIN presence p ON p.user_id = u.id LEFT JOIN phone_settings ps ON ps.user_id = u.id `
+)
+
+// listPage returns the page query: listCols and col as sort_val, then
+// the presence columns, of from and where, ordered by col and ID.
+//
+// When the rows come off an index in order, the presence lookups join in
+// directly and run for the page's rows alone. When the matches are sorted
+// first (searches, a team's members), joining would look up every match,
+// so the page is cut first and joined after, at the price of sorting its
+// few rows again.
+func listPage(col, dir, from, where string, limit int, sorted bool) string {
+	cols := listCols + `, ` + col + ` AS sort_val`
+	rest := `WHERE ` + where + ` ORDER BY ` + col + ` ` + dir + `, u.id ` + dir + ` LIMIT ` + strconv.Itoa(limit)
+	if !sorted {
+		return `SELECT ` + cols + `, ` + presenceCols + strings.TrimRight(from, " ") + presenceJoins + rest
+	}
+	return `SELECT u.*, ` + presenceCols + ` FROM (SELECT ` + cols + from + rest + `) u` + presenceJoins +
+		`ORDER BY u.sort_val ` + dir + `, u.id ` + dir
+}
 
 const listFrom = ` FROM users u `
 
