@@ -1,0 +1,121 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// TestStmtCacheEvictsSafely runs many distinct queries from many
+// goroutines through a cache of two statements, so that statements are
+// evicted while others still use them; every query must still answer
+// correctly and the cache must stay within its bound.
+func TestStmtCacheEvictsSafely(t *testing.T) {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "c.db")+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(4)
+	if _, err := db.Exec(`CREATE TABLE n (v INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		if _, err := db.Exec(`INSERT INTO n VALUES (?)`, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cache := newStmtCache(db, 2)
+	defer cache.close()
+	q := &cachedQuerier{cache: cache}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				k := (g + i) % 7 // seven query strings for two slots
+				var sum int
+				err := q.QueryRowContext(t.Context(), fmt.Sprintf(`SELECT COALESCE(SUM(v), 0) + %d FROM n WHERE v < ?`, k), k).Scan(&sum)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if want := k*(k-1)/2 + k; sum != want {
+					errs <- fmt.Errorf("query %d = %d, want %d", k, sum, want)
+					return
+				}
+				rows, err := q.QueryContext(t.Context(), fmt.Sprintf(`SELECT v FROM n WHERE v >= %d ORDER BY v`, k))
+				if err != nil {
+					errs <- err
+					return
+				}
+				n := 0
+				for rows.Next() {
+					n++
+				}
+				if err := rows.Close(); err != nil {
+					errs <- err
+					return
+				}
+				if n != 10-k {
+					errs <- fmt.Errorf("rows for %d = %d, want %d", k, n, 10-k)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	if cache.lru.Len() > 2 || len(cache.byKey) != cache.lru.Len() {
+		t.Fatalf("cache holds %d statements (%d keys), bound 2", cache.lru.Len(), len(cache.byKey))
+	}
+}
+
+// TestStmtCacheInTransaction binds each statement once per transaction and
+// sees the transaction's own writes; a query that does not compile reports
+// its error.
+func TestStmtCacheInTransaction(t *testing.T) {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE n (v INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	cache := newStmtCache(db, 1)
+	defer cache.close()
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &cachedQuerier{cache: cache, tx: tx}
+	for i := range 100 {
+		if _, err := q.ExecContext(t.Context(), `INSERT INTO n VALUES (?)`, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := q.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM n`).Scan(&n); err != nil || n != 100 {
+		t.Fatalf("count in transaction = %d, %v", n, err)
+	}
+	if len(q.bound) != 2 {
+		t.Fatalf("transaction bound %d statements, want 2", len(q.bound))
+	}
+	if err := q.QueryRowContext(t.Context(), `SELECT nope FROM n`).Scan(&n); err == nil {
+		t.Fatal("a query that does not compile answered")
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&cachedQuerier{cache: cache}).QueryRowContext(t.Context(), `SELECT COUNT(*) FROM n`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("count after rollback = %d, %v", n, err)
+	}
+}
