@@ -114,6 +114,59 @@ func TestQueues(t *testing.T) {
 	})
 }
 
+// TestQueuesTakeNewAgents: prepared and invited users can be queued ahead
+// of their first sign-in and keep their queues when they accept; inactive
+// users are refused, and the unqueued report stays about active users.
+func TestQueuesTakeNewAgents(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		org := e.CreateOrg("acme", roster.PlanProfessional, nil)
+		tok := org.AdminToken
+		qid := e.Do("POST", "/api/v1/queues", tok, map[string]any{"name": "Support"}).Want(http.StatusCreated).JSON()["id"].(string)
+		members := "/api/v1/queues/" + qid + "/members"
+		prepared := invite(e, tok, "", false, "prep@acme.test").Want(http.StatusCreated).Items()[0]["id"].(string)
+		invited := invite(e, tok, "", true, "inv@acme.test").Want(http.StatusCreated).Items()[0]["id"].(string)
+		spare := invite(e, tok, "", false, "spare@acme.test").Want(http.StatusCreated).Items()[0]["id"].(string)
+		gone, _ := e.ActiveUser(org, "gone@acme.test", "agent", "")
+		e.Do("POST", "/api/v1/users/"+gone+"/deactivate", tok, nil).Want(http.StatusOK)
+
+		e.Do("POST", members, tok, map[string]any{"user_id": prepared, "penalty": 4}).Want(http.StatusCreated)
+		items := e.Do("POST", members, tok, map[string]any{"user_id": invited, "penalty": 2, "priority": 5}).Want(http.StatusCreated).Items()
+		status := map[string]any{}
+		for _, m := range items {
+			status[m["user_id"].(string)] = m["status"]
+		}
+		if len(items) != 2 || status[prepared] != "prepared" || status[invited] != "invited" {
+			t.Fatalf("queue members %v", items)
+		}
+		p := wantProblem(t, e.Do("POST", members, tok, map[string]any{"user_id": gone}), http.StatusConflict)
+		if d, _ := p["detail"].(string); !strings.Contains(d, "inactive") {
+			t.Fatalf("refusal of an inactive user: %v", p)
+		}
+		if n := dbInt(t, e, `SELECT COUNT(*) FROM queue_members WHERE user_id = ?`, gone); n != 0 {
+			t.Fatalf("inactive user queued %d times", n)
+		}
+		for _, u := range userIDsOf(e.Do("GET", "/api/v1/reports/unqueued-agents", tok, nil).Want(http.StatusOK).Items(), "id") {
+			if u == spare || u == gone {
+				t.Fatalf("the unqueued report lists a user who is not active: %s", u)
+			}
+		}
+
+		// Accepting the invitation keeps the queue; the new agent is then
+		// an active user in a queue.
+		token := apitest.TokenFromLink(t, e.LastEmailTo("inv@acme.test").Link)
+		e.Do("POST", "/api/v1/invitations/accept", "", map[string]any{"token": token, "first_name": "In",
+			"last_name": "Vited", "password": "a long pass phrase"}).Want(http.StatusOK)
+		items = e.Do("GET", members, tok, nil).Want(http.StatusOK).Items()
+		if len(items) != 2 || items[0]["user_id"] != invited || items[0]["status"] != "active" || items[0]["penalty"] != 2.0 {
+			t.Fatalf("queue after acceptance %v", items)
+		}
+		if un := userIDsOf(e.Do("GET", "/api/v1/reports/unqueued-agents", tok, nil).Want(http.StatusOK).Items(), "id"); contains(un, invited) {
+			t.Fatalf("the queued agent is reported unqueued: %v", un)
+		}
+	})
+}
+
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {

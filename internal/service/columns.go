@@ -140,7 +140,7 @@ var userColumns = []UserColumn{
 		func(p *roster.PhoneSettings) string { return strconv.Itoa(p.Voicemail.Rings) }),
 	phoneColumn("dnd", []string{"do_not_disturb", "dnd_enabled"},
 		func(p *roster.PhoneSettings) string { return strconv.FormatBool(p.DoNotDisturb) }),
-	{Name: "queues", Aliases: []string{"queue", "queue_penalties"},
+	{Name: "queues", Aliases: []string{"queue", "queue_penalties", "queue_names", "call_queues"}, Parse: parseQueuesCell,
 		Load: func(b *ExportBatch) (func(u *roster.User) string, error) {
 			queues, err := b.Queues()
 			return func(u *roster.User) string { return strings.Join(queues[u.ID], ";") }, err

@@ -108,6 +108,7 @@ func (s *Service) ImportUsers(ctx context.Context, p *Principal, in ImportInput)
 	if err != nil {
 		return nil, err
 	}
+	checkImportPermissions(p, rows, rep)
 	rep.Rows = len(rows)
 	for _, r := range rows {
 		if r.Invite == nil {
@@ -362,7 +363,7 @@ func (s *Service) checkImport(ctx context.Context, tx Tx, orgID string, org *ros
 }
 
 // applyImport creates the checked rows' users, their invitations and audit
-// events in tx, then stores the teams and phone-settings columns.
+// events in tx, then stores the teams, queues and phone-settings columns.
 func (s *Service) applyImport(ctx context.Context, tx Tx, p *Principal, org *roster.Org, rows []*ImportRow, in ImportInput) error {
 	now := s.clock()
 	invited := 0

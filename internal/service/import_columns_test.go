@@ -7,15 +7,17 @@ import (
 	"roster/internal/roster"
 )
 
-// FuzzImportPhoneAndTeamCells: any cell of the teams and phone columns is
-// read without panicking, and the settings it makes are either accepted
-// by the API's own checks or refused as Invalid with a field the import
-// can name by its column.
+// FuzzImportPhoneAndTeamCells: any cell of the teams, queues and phone
+// columns is read without panicking, a queue entry it accepts names a
+// queue with a penalty the API allows, and the settings it makes are
+// either accepted by the API's own checks or refused as Invalid with a
+// field the import can name by its column.
 func FuzzImportPhoneAndTeamCells(f *testing.F) {
 	for _, s := range []struct{ col, v string }{{"teams", "Sales; East;;"}, {"outbound_caller_id", "+14155550100"},
 		{"mobile_number", "12"}, {"landline_number", "+44 20 7183 8750"}, {"language", "de"}, {"timezone", "Mars/Olympus"},
 		{"voicemail_enabled", "maybe"}, {"rings_before_voicemail", "-1"}, {"rings_before_voicemail", "99999999999999999999"},
-		{"dnd", "YES"}, {"language", "\xff"}} {
+		{"dnd", "YES"}, {"language", "\xff"}, {"queues", "Support:2; Tier: 2:100;;"}, {"queue", "a:-1"}, {"queues", ":"},
+		{"queues", "x:99999999999999999999"}} {
 		f.Add(s.col, s.v)
 	}
 	f.Fuzz(func(t *testing.T, col, v string) {
@@ -26,6 +28,12 @@ func FuzzImportPhoneAndTeamCells(f *testing.F) {
 		r := &ImportRow{Line: 2}
 		if err := c.Parse(r, v); err != nil {
 			return
+		}
+		queues, _ := r.Extra[extraQueues].([]queueCell)
+		for _, q := range queues {
+			if q.Name == "" || q.Penalty < 0 || q.Penalty > roster.MaxPenalty {
+				t.Fatalf("%s=%q: accepted queue entry %+v", col, v, q)
+			}
 		}
 		patch, ok := r.Extra[extraPhone].(*PhoneSettingsPatch)
 		if !ok {

@@ -142,10 +142,12 @@ func (s *Service) QueueMembers(ctx context.Context, p *Principal, id string) ([]
 	return r.QueueMembers(ctx, p.OrgID, id)
 }
 
-// SetQueueMember assigns an active user to a queue with a penalty and
-// priority, or changes them; it reports whether the user was added. Needs
-// queues.manage. A user who is not active is a Conflict: deactivation takes
-// people out of queues and nothing may put them back.
+// SetQueueMember assigns a user to a queue with a penalty and priority, or
+// changes them; it reports whether the user was added. Needs
+// queues.manage. Prepared and invited users may be queued ahead of their
+// first sign-in, so that a new agent is set up completely before they
+// start; an inactive user is a Conflict: deactivation takes people out of
+// queues and only reactivation followed by a new assignment puts them back.
 func (s *Service) SetQueueMember(ctx context.Context, p *Principal, queueID, userID string, penalty, priority int) (bool, error) {
 	if err := p.Require(roster.PermQueuesManage); err != nil {
 		return false, err
@@ -178,8 +180,8 @@ func (s *Service) SetQueueMember(ctx context.Context, p *Principal, queueID, use
 		} else if err != nil {
 			return err
 		}
-		if u.Status != roster.StatusActive {
-			return roster.Errorf(roster.KindConflict, "%s is %s; only active users can be assigned to queues", u.Email, u.Status)
+		if err := queueable(u); err != nil {
+			return err
 		}
 		if added, err = tx.SetQueueMember(ctx, p.OrgID, queueID, userID, penalty, priority, s.clock()); err != nil {
 			return err
@@ -192,6 +194,15 @@ func (s *Service) SetQueueMember(ctx context.Context, p *Principal, queueID, use
 			map[string]any{"user_id": u.ID, "email": u.Email, "penalty": penalty, "priority": priority})
 	})
 	return added, err
+}
+
+// queueable refuses users who may not sit in a queue: the inactive, whom
+// deactivation took out of every queue.
+func queueable(u *roster.User) error {
+	if u.Status == roster.StatusInactive {
+		return roster.Errorf(roster.KindConflict, "%s is inactive; re-enable them before assigning them to queues", u.Email)
+	}
+	return nil
 }
 
 // RemoveQueueMember takes a user out of a queue. Needs queues.manage; a

@@ -43,6 +43,7 @@ type orgStore interface {
 	Queue(ctx context.Context, orgID, queueID string) (*roster.Queue, error)
 	Queues(ctx context.Context, orgID string) ([]roster.Queue, error)
 	SetQueueMember(ctx context.Context, orgID, queueID, userID string, penalty, priority int, now time.Time) (bool, error)
+	InsertQueueMembers(ctx context.Context, orgID, queueID string, members []roster.QueueMember, now time.Time) error
 	RemoveQueueMember(ctx context.Context, orgID, queueID, userID string) error
 	QueueMembers(ctx context.Context, orgID, queueID string) ([]roster.QueueMember, error)
 	RemoveUserFromQueues(ctx context.Context, orgID, userID string) ([]roster.TeamRef, error)

@@ -79,6 +79,18 @@ func (c *Conn) SetQueueMember(ctx context.Context, orgID, queueID, userID string
 	return err == nil, err
 }
 
+// InsertQueueMembers assigns users who are in no queue yet (an import's
+// new users) to one queue, in as few statements as possible; a user
+// already in it is a Conflict. Only UserID, Penalty and Priority of
+// members are read.
+func (c *Conn) InsertQueueMembers(ctx context.Context, orgID, queueID string, members []roster.QueueMember, now time.Time) error {
+	return c.insertRows(ctx, `INSERT INTO queue_members (org_id, queue_id, user_id, penalty, priority, created_at)`, 6, len(members),
+		func(i int) []any {
+			m := &members[i]
+			return []any{orgID, queueID, m.UserID, m.Penalty, m.Priority, us(now)}
+		})
+}
+
 // RemoveQueueMember takes a user out of a queue; one not in it is ErrNotFound.
 func (c *Conn) RemoveQueueMember(ctx context.Context, orgID, queueID, userID string) error {
 	return c.execOne(ctx, `DELETE FROM queue_members WHERE org_id = ? AND queue_id = ? AND user_id = ?`, orgID, queueID, userID)

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -200,6 +201,49 @@ func TestImportPage(t *testing.T) {
 			agent.signIn("agent@acme.test", apitest.UserPassword)
 			if p := agent.get("/people/export?status=active"); p.Status != 403 || strings.Contains(p.Body, "@acme.test,") {
 				t.Fatalf("agent's export: %d", p.Status)
+			}
+		})
+	}
+}
+
+// TestImportPageQueues: the Import page previews a queues column like the
+// API checks it (an unknown queue is its row's problem and nothing
+// applies), and the previewed file, once fixed, puts the new users in
+// their queues.
+func TestImportPageQueues(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			s := startServer(t, dialect, false)
+			orgID := s.org("acme", roster.PlanStandard, nil)
+			name := "Support"
+			q, err := s.app.Service.CreateQueue(context.Background(), service.Operator(orgID), service.QueueInput{Name: &name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			admin := newClient(t, s)
+			admin.signIn("admin@acme.test", apitest.AdminPassword)
+
+			bad := "email,Queues\npat@acme.test,Support:1\nsam@acme.test,Support;Nowhere\n"
+			p := admin.importUpload("bad.csv", bad, map[string]string{"mode": "prepare"})
+			if p.Status != 422 || applyForm(p) != nil ||
+				!strings.Contains(p.Body, `<td class="num">3</td><td>Queues</td><td>no queue &#34;Nowhere&#34; in this org</td>`) {
+				t.Fatalf("preview of an unknown queue: %d\n%s", p.Status, p.Body)
+			}
+			countUsers(t, s, orgID, 0, 0)
+
+			good := "email,Queues\npat@acme.test,Support:1\nsam@acme.test,support\n"
+			form := applyForm(admin.importUpload("good.csv", good, map[string]string{"mode": "prepare"}))
+			if form == nil {
+				t.Fatal("no Apply form for a good file")
+			}
+			if p := admin.post("/people/import/apply", form, nil); p.Status != http.StatusSeeOther {
+				t.Fatalf("apply: %d", p.Status)
+			}
+			countUsers(t, s, orgID, 0, 2)
+			ms, err := s.app.Service.QueueMembers(context.Background(), service.Operator(orgID), q.ID)
+			if err != nil || len(ms) != 2 || ms[0].Email != "sam@acme.test" || ms[0].Penalty != 0 ||
+				ms[1].Email != "pat@acme.test" || ms[1].Penalty != 1 {
+				t.Fatalf("queue members after the import: %+v %v", ms, err)
 			}
 		})
 	}

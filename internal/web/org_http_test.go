@@ -476,3 +476,47 @@ func TestOrgFormsConcurrently(t *testing.T) {
 		})
 	}
 }
+
+// TestQueuePageTakesNewAgents: the queue page adds prepared and invited
+// users by email and marks them by status; an inactive user is refused
+// with the reason and stays out of the queue.
+func TestQueuePageTakesNewAgents(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			s := startServer(t, dialect, false)
+			f := newOrgFixture(t, s, "acme", roster.PlanStandard)
+			ctx := context.Background()
+			op := service.Operator(f.orgID)
+			s.prepared(f.orgID, "agent", "", "prep@acme.test")
+			if _, err := s.app.Service.Invite(ctx, op, service.InviteInput{Emails: []string{"inv@acme.test"}, Role: "agent", Send: true}); err != nil {
+				t.Fatal(err)
+			}
+			gone := s.activeUser(f.orgID, "gone@acme.test", "agent", "")
+			if _, err := s.app.Service.DeactivateUser(ctx, op, gone); err != nil {
+				t.Fatal(err)
+			}
+			c := newClient(t, s)
+			c.signIn("admin@acme.test", apitest.AdminPassword)
+			path := "/queues/" + f.queueID
+			for _, email := range []string{"prep@acme.test", "inv@acme.test"} {
+				if p := c.post(path+"/members", url.Values{"email": {email}, "penalty": {"3"}}, nil); p.Status != http.StatusSeeOther {
+					t.Fatalf("adding %s: %d", email, p.Status)
+				}
+			}
+			p := c.post(path+"/members", url.Values{"email": {"gone@acme.test"}}, nil)
+			if p.Status != http.StatusConflict || !strings.Contains(p.Body, "inactive") {
+				t.Fatalf("adding an inactive user: %d", p.Status)
+			}
+			page := c.get(path)
+			for _, w := range []string{`<span class="badge">Prepared</span>`, `<span class="badge">Invited</span>`} {
+				if !strings.Contains(page.Body, w) {
+					t.Errorf("the queue page does not show %s", w)
+				}
+			}
+			qm, err := s.app.Service.QueueMembers(ctx, op, f.queueID)
+			if err != nil || len(qm) != 2 {
+				t.Fatalf("queue members %+v %v", qm, err)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package storetest_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -226,5 +227,50 @@ func TestPresenceAndIntegrationsAreScoped(t *testing.T) {
 		if l, _ := c.UserIntegrations(ctx, o.ID, u.ID); len(l) != 0 {
 			t.Fatalf("links outlived their integration: %+v", l)
 		}
+	})
+}
+
+// TestInsertQueueMembers: many new members of one queue go in with their
+// penalties and priorities, past one statement's worth of rows; a user
+// already in the queue is a Conflict.
+func TestInsertQueueMembers(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		o := mkOrg(t, db)
+		role := mkRole(t, db, o.ID, "agent")
+		ts := now()
+		q := &roster.Queue{ID: newID(), Name: "Support", CreatedAt: ts, UpdatedAt: ts}
+		const n = 401
+		users := make([]roster.User, n)
+		members := make([]roster.QueueMember, n)
+		for i := range users {
+			users[i] = roster.User{ID: newID(), Email: fmt.Sprintf("u%03d@x.test", i), Status: roster.StatusPrepared,
+				RoleID: role.ID, CreatedAt: ts, UpdatedAt: ts}
+			members[i] = roster.QueueMember{UserID: users[i].ID, Penalty: i % 101, Priority: 100 - i%101}
+		}
+		inTx(t, db, func(c *store.Conn) error {
+			if err := c.CreateQueue(ctx, o.ID, q); err != nil {
+				return err
+			}
+			if err := c.InsertUsers(ctx, o.ID, users); err != nil {
+				return err
+			}
+			return c.InsertQueueMembers(ctx, o.ID, q.ID, members, ts)
+		})
+		ms, err := db.Reader().QueueMembers(ctx, o.ID, q.ID)
+		must(t, err)
+		if len(ms) != n {
+			t.Fatalf("%d members, want %d", len(ms), n)
+		}
+		for _, m := range ms {
+			i := slices.IndexFunc(users, func(u roster.User) bool { return u.ID == m.UserID })
+			if i < 0 || m.Penalty != members[i].Penalty || m.Priority != members[i].Priority {
+				t.Fatalf("member %+v, want %+v", m, members[max(i, 0)])
+			}
+		}
+		wantKind(t, db.Tx(ctx, func(c *store.Conn) error {
+			return c.InsertQueueMembers(ctx, o.ID, q.ID, members[:1], ts)
+		}), roster.KindConflict)
 	})
 }
