@@ -202,7 +202,7 @@ func TestXLSXStreams(t *testing.T) {
 		t.Fatalf("%d bytes written before the first row", out.n)
 	}
 	row := []string{"someone@example.com", "Some", "One", "agent", "power_dialer", "2040"}
-	const rows = 50_000
+	const rows = 20_000
 	for i := range rows {
 		row[5] = strconv.Itoa(i)
 		if err := w.Write(row); err != nil {
