@@ -15,6 +15,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -171,6 +172,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		return err
 	}
 	defer a.Close()
+	if a.Config.MemoryLimit > 0 {
+		debug.SetMemoryLimit(a.Config.MemoryLimit)
+	}
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return err

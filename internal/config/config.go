@@ -6,8 +6,10 @@ package config
 import (
 	"flag"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,6 +30,12 @@ type Config struct {
 	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on a
 	// separate listener that the public address never exposes.
 	DebugAddr string // ROSTER_DEBUG_ADDR
+	// MemoryLimit is the soft limit of the Go runtime's memory that the
+	// server sets (runtime/debug.SetMemoryLimit): near it the garbage
+	// collector runs sooner and hands freed memory back to the system, so
+	// that a burst (an export, an import) does not leave the process
+	// large. 0 leaves Go's default, as does GOMEMLIMIT, which wins.
+	MemoryLimit int64 // ROSTER_MEMORY_LIMIT
 	// SecureCookies marks session cookies Secure; on by default when
 	// BaseURL is https.
 	SecureCookies bool
@@ -52,6 +60,7 @@ var Settings = []Setting{
 	{"log-level", "ROSTER_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "ROSTER_LOG_FORMAT", "text", "text or json"},
 	{"debug-addr", "ROSTER_DEBUG_ADDR", "", "address for Go's profiler (/debug/pprof/) on its own listener, e.g. 127.0.0.1:6060; empty turns it off"},
+	{"memory-limit", "ROSTER_MEMORY_LIMIT", "80MiB", "soft limit of the server's Go memory (KiB, MiB, GiB): the garbage collector works harder near it, never fails for it; off for none; GOMEMLIMIT, when set, wins"},
 }
 
 // Load parses args (after the subcommand) with the environment as
@@ -102,7 +111,43 @@ func Load(name string, args []string, getenv func(string) string, extra func(*fl
 	default:
 		return c, fs, fmt.Errorf("--log-format: must be text or json")
 	}
+	if c.MemoryLimit, err = parseMemoryLimit(*vals["memory-limit"]); err != nil {
+		return c, fs, fmt.Errorf("--memory-limit: %v", err)
+	}
+	if getenv("GOMEMLIMIT") != "" {
+		c.MemoryLimit = 0 // the Go runtime has read it already
+	}
 	return c, fs, nil
+}
+
+// minMemoryLimit keeps a typo ("80KiB") from sending the garbage collector
+// into a loop.
+const minMemoryLimit = 16 << 20
+
+// parseMemoryLimit reads a size as GOMEMLIMIT writes it: a whole number of
+// bytes with a unit (B, KiB, MiB, GiB), or off (0).
+func parseMemoryLimit(s string) (int64, error) {
+	if s == "off" || s == "0" {
+		return 0, nil
+	}
+	for _, u := range []struct {
+		suffix string
+		shift  uint
+	}{{"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}} {
+		num, ok := strings.CutSuffix(s, u.suffix)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err != nil || n < 0 || n > math.MaxInt64>>u.shift {
+			break
+		}
+		if n<<u.shift < minMemoryLimit {
+			return 0, fmt.Errorf("%q is below the least useful limit, 16MiB", s)
+		}
+		return n << u.shift, nil
+	}
+	return 0, fmt.Errorf("%q is not a size such as 80MiB or 1GiB, or off", s)
 }
 
 // FromEnv loads the configuration with no flags.

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"roster/internal/roster"
 	"roster/internal/sheet"
@@ -16,21 +18,30 @@ import (
 // MaxImportBytes bounds an import file.
 const MaxImportBytes = 20 << 20
 
-// MaxImportRows bounds the rows of one file, whose users are all held in
-// memory until the file is applied: 20 MB of one-column rows would
-// otherwise be millions of them.
+// MaxImportRows bounds the rows of one file: they go in one transaction,
+// and checking them keeps every row's email and extension in memory (20 MB
+// of one-column rows would otherwise be millions of them).
 const MaxImportRows = 200_000
 
 // maxReportedErrors bounds the row errors one answer lists; the count
 // says how many there were in all.
 const maxReportedErrors = 1000
 
-// importChunk users are inserted between two progress reports.
+// importChunk rows are held at a time. The file is read twice, row by
+// row: once to check it, keeping only what checks across rows need
+// (emails, extensions, seat counts), then to insert it, a chunk per
+// statement batch and progress report. So the memory an import takes is a
+// chunk's, not the file's, apart from the raw file itself when it cannot
+// be rewound.
 const importChunk = 5000
 
 // ImportInput is one users import.
 type ImportInput struct {
-	File io.Reader // CSV with a header row
+	// File is CSV with a header row. It is read twice (checked, then
+	// applied): an io.Seeker (a file, a bytes.Reader) is rewound, anything
+	// else is held in memory as sent, so callers bound its size
+	// (MaxImportBytes).
+	File io.Reader
 	// DryRun checks everything and changes nothing.
 	DryRun bool
 	// Invite is the default for rows that say neither status nor invite:
@@ -64,6 +75,8 @@ type ImportReport struct {
 	IgnoredColumns []string          `json:"ignored_columns"`
 	Errors         []ImportError     `json:"errors"`
 	ErrorCount     int               `json:"error_count"`
+	// queuesRefused notes that the file's queue values were refused once.
+	queuesRefused bool
 }
 
 // header returns the file's name for a registry column, or the column's
@@ -104,40 +117,18 @@ func (s *Service) ImportUsers(ctx context.Context, p *Principal, in ImportInput)
 		return nil, v.Err()
 	}
 	rep := &ImportReport{DryRun: in.DryRun, Columns: map[string]string{}, IgnoredColumns: []string{}, Errors: []ImportError{}}
-	rows, err := readImport(in.File, rep)
+	open, err := rereadable(in.File)
 	if err != nil {
-		return nil, err
+		err = importBad(err.Error())
+	} else {
+		err = s.importTx(ctx, p, in, open, rep)
 	}
-	checkImportPermissions(p, rows, rep)
-	rep.Rows = len(rows)
-	for _, r := range rows {
-		if r.Invite == nil {
-			r.Invite = ptrTo(in.Invite)
-		}
-		if *r.Invite {
-			rep.Invited++
-		} else {
-			rep.Prepared++
-		}
+	var unreadable unreadableFile
+	if errors.As(err, &unreadable) {
+		return nil, unreadable.err
 	}
-	err = s.store.Tx(ctx, func(tx Tx) error {
-		if err := tx.LockOrg(ctx, p.OrgID); err != nil {
-			return err
-		}
-		org, err := tx.Org(ctx, p.OrgID)
-		if err != nil {
-			return err
-		}
-		if err := s.checkImport(ctx, tx, p.OrgID, org, rows, rep); err != nil {
-			return err
-		}
-		if rep.ErrorCount > 0 || in.DryRun {
-			return errDryRun
-		}
-		return s.applyImport(ctx, tx, p, org, rows, in)
-	})
 	rep.Valid = rep.ErrorCount == 0
-	if err == nil && len(rows) >= analyzeAfter {
+	if err == nil && rep.Rows >= analyzeAfter {
 		s.refreshStats(ctx)
 	}
 	slices.SortStableFunc(rep.Errors, func(a, b ImportError) int { return cmp.Compare(a.Row, b.Row) })
@@ -155,6 +146,28 @@ func (s *Service) ImportUsers(ctx context.Context, p *Principal, in ImportInput)
 		return rep, nil
 	}
 	return rep, err
+}
+
+// importTx checks the file and, unless it has problems or this is a dry
+// run, applies it, in one transaction under the org's lock.
+func (s *Service) importTx(ctx context.Context, p *Principal, in ImportInput, open func() (io.Reader, error), rep *ImportReport) error {
+	return s.store.Tx(ctx, func(tx Tx) error {
+		if err := tx.LockOrg(ctx, p.OrgID); err != nil {
+			return err
+		}
+		org, err := tx.Org(ctx, p.OrgID)
+		if err != nil {
+			return err
+		}
+		refs, err := s.checkImport(ctx, tx, p, org, open, in.Invite, rep)
+		if err != nil {
+			return err
+		}
+		if rep.ErrorCount > 0 || in.DryRun {
+			return errDryRun
+		}
+		return s.applyImport(ctx, tx, p, org, open, refs, in, rep.Rows)
+	})
 }
 
 // importInvalid is the error of an import refused for its rows.
@@ -175,16 +188,59 @@ func importInvalid(rep *ImportReport) error {
 	return e
 }
 
-// readImport parses the file into rows, recording syntax errors in rep. A
-// file that cannot be read as CSV at all is Invalid.
-func readImport(file io.Reader, rep *ImportReport) ([]*ImportRow, error) {
-	bad := func(msg string) error {
-		return &roster.Error{Kind: roster.KindInvalid, Message: "the file cannot be imported: " + msg,
-			Fields: []roster.FieldError{{Field: "file", Message: msg}}}
+// rereadable returns a function that gives file from its start, each
+// time it is called.
+func rereadable(file io.Reader) (func() (io.Reader, error), error) {
+	if rs, ok := file.(io.ReadSeeker); ok {
+		// A pipe is a file that cannot seek: it is read into memory below.
+		if start, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			return func() (io.Reader, error) {
+				_, err := rs.Seek(start, io.SeekStart)
+				return rs, err
+			}, nil
+		}
+	}
+	data, err := io.ReadAll(file)
+	if err != nil {
+		return nil, err
+	}
+	return func() (io.Reader, error) { return bytes.NewReader(data), nil }, nil
+}
+
+// unreadableFile is a file that cannot be imported at all (not CSV, no
+// email column, too many rows): its answer is the error alone, without a
+// report of rows.
+type unreadableFile struct{ err *roster.Error }
+
+func (u unreadableFile) Error() string { return u.err.Error() }
+func (u unreadableFile) Unwrap() error { return u.err }
+
+// importBad is the error of a file that cannot be imported at all.
+func importBad(msg string) error {
+	return unreadableFile{&roster.Error{Kind: roster.KindInvalid, Message: "the file cannot be imported: " + msg,
+		Fields: []roster.FieldError{{Field: "file", Message: msg}}}}
+}
+
+// importReader reads an import file's rows one at a time.
+type importReader struct {
+	r      *sheet.Reader
+	header []string
+	cols   []*UserColumn // by cell; nil for cells the import does not read
+	email  string        // the file's header of the email column
+	rows   int
+}
+
+// openImport reads the header row of the file open gives, recording in
+// rep how its columns map. A file that cannot be read as CSV at all, or
+// has no email column, is unreadable.
+func openImport(open func() (io.Reader, error), rep *ImportReport) (*importReader, error) {
+	file, err := open()
+	if err != nil {
+		return nil, err
 	}
 	r, err := sheet.NewReader(file)
 	if err != nil {
-		return nil, bad(err.Error())
+		return nil, importBad(err.Error())
 	}
 	header := r.Header()
 	cols := make([]*UserColumn, len(header))
@@ -198,7 +254,7 @@ func readImport(file io.Reader, rep *ImportReport) ([]*ImportRow, error) {
 			continue
 		}
 		if prev, dup := seen[c.Name]; dup {
-			return nil, bad(fmt.Sprintf("columns %q and %q both mean %s", prev, h, c.Name))
+			return nil, importBad(fmt.Sprintf("columns %q and %q both mean %s", prev, h, c.Name))
 		}
 		seen[c.Name] = h
 		rep.Columns[h] = c.Name
@@ -207,44 +263,47 @@ func readImport(file io.Reader, rep *ImportReport) ([]*ImportRow, error) {
 		}
 	}
 	if _, ok := seen["email"]; !ok {
-		return nil, bad("no email column; the first row must name the columns, one of them email")
+		return nil, importBad("no email column; the first row must name the columns, one of them email")
 	}
-	var rows []*ImportRow
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
+	return &importReader{r: r, header: header, cols: cols, email: seen["email"]}, nil
+}
+
+// next returns the next row, parsed, recording its cells' problems in rep;
+// io.EOF after the last. A file that stops being CSV is unreadable.
+func (ir *importReader) next(rep *ImportReport) (*ImportRow, error) {
+	rec, err := ir.r.Read()
+	if errors.Is(err, io.EOF) {
+		if ir.rows == 0 {
+			return nil, importBad("the file has a header but no users")
 		}
-		if err != nil {
-			return nil, bad(err.Error())
-		}
-		if len(rows) == MaxImportRows {
-			return nil, bad(fmt.Sprintf("more than %d rows; split the file", MaxImportRows))
-		}
-		row := &ImportRow{Line: r.Line()}
-		for i, v := range rec {
-			if i >= len(cols) {
-				if v != "" {
-					rep.add(row.Line, "", "has more cells than the header has columns")
-				}
-				continue
-			}
-			if cols[i] == nil || v == "" {
-				continue
-			}
-			if err := cols[i].Parse(row, v); err != nil {
-				rep.add(row.Line, header[i], "%s", err.Error())
-			}
-		}
-		if row.User.Email == "" && !rowHasError(rep, row.Line) {
-			rep.add(row.Line, seen["email"], "is required")
-		}
-		rows = append(rows, row)
+		return nil, io.EOF
 	}
-	if len(rows) == 0 {
-		return nil, bad("the file has a header but no users")
+	if err != nil {
+		return nil, importBad(err.Error())
 	}
-	return rows, nil
+	if ir.rows == MaxImportRows {
+		return nil, importBad(fmt.Sprintf("more than %d rows; split the file", MaxImportRows))
+	}
+	ir.rows++
+	row := &ImportRow{Line: ir.r.Line()}
+	for i, v := range rec {
+		if i >= len(ir.cols) {
+			if v != "" {
+				rep.add(row.Line, "", "has more cells than the header has columns")
+			}
+			continue
+		}
+		if ir.cols[i] == nil || v == "" {
+			continue
+		}
+		if err := ir.cols[i].Parse(row, v); err != nil {
+			rep.add(row.Line, ir.header[i], "%s", err.Error())
+		}
+	}
+	if row.User.Email == "" && !rowHasError(rep, row.Line) {
+		rep.add(row.Line, ir.email, "is required")
+	}
+	return row, nil
 }
 
 // rowHasError reports whether the last recorded error is on line.
@@ -252,74 +311,133 @@ func rowHasError(rep *ImportReport, line int) bool {
 	return len(rep.Errors) > 0 && rep.Errors[len(rep.Errors)-1].Row == line
 }
 
-// checkImport resolves roles and licenses and finds rows that clash with
-// each other or with the org, recording each in rep; too few seats or
-// trial invitations for the whole file is LimitReached. Call it under the
-// org lock.
-func (s *Service) checkImport(ctx context.Context, tx Tx, orgID string, org *roster.Org, rows []*ImportRow, rep *ImportReport) error {
+// importRefs are the org's roles and license types by key and by
+// lower-cased name, which a file's cells may use.
+type importRefs struct {
+	roleBy map[string]*roster.Role
+	pools  []roster.LicensePool
+	poolBy map[string]*roster.LicensePool
+}
+
+func loadImportRefs(ctx context.Context, tx Tx, orgID string) (*importRefs, error) {
 	roles, err := tx.Roles(ctx, orgID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	roleBy := map[string]*roster.Role{}
+	x := &importRefs{roleBy: map[string]*roster.Role{}, poolBy: map[string]*roster.LicensePool{}}
 	for i := range roles {
-		roleBy[roles[i].Key] = &roles[i]
-		roleBy[strings.ToLower(roles[i].Name)] = &roles[i]
+		x.roleBy[roles[i].Key] = &roles[i]
+		x.roleBy[strings.ToLower(roles[i].Name)] = &roles[i]
 	}
-	pools, err := tx.LicensePools(ctx, orgID)
-	if err != nil {
-		return err
+	if x.pools, err = tx.LicensePools(ctx, orgID); err != nil {
+		return nil, err
 	}
-	poolBy := map[string]*roster.LicensePool{}
-	for i := range pools {
-		poolBy[pools[i].Type] = &pools[i]
-		poolBy[strings.ToLower(pools[i].Name)] = &pools[i]
+	for i := range x.pools {
+		x.poolBy[x.pools[i].Type] = &x.pools[i]
+		x.poolBy[strings.ToLower(x.pools[i].Name)] = &x.pools[i]
 	}
-	emails := make([]string, 0, len(rows))
-	firstEmail, firstExt := map[string]int{}, map[string]int{}
-	for _, r := range rows {
-		ref := r.RoleRef
-		if ref == "" {
-			ref = roster.RoleAgent
+	return x, nil
+}
+
+// resolve sets the row's role and license type from its cells, recording
+// a name the org does not have in rep, and its invite from the default.
+func (x *importRefs) resolve(r *ImportRow, defaultInvite bool, rep *ImportReport) {
+	if r.Invite == nil {
+		r.Invite = ptrTo(defaultInvite)
+	}
+	ref := cmp.Or(r.RoleRef, roster.RoleAgent)
+	role := x.roleBy[ref]
+	if role == nil {
+		role = x.roleBy[strings.ToLower(ref)]
+	}
+	if role != nil {
+		r.User.RoleID, r.User.Role = role.ID, role.Key
+	} else {
+		rep.add(r.Line, rep.header("role"), "no role %q in this org", ref)
+	}
+	if r.LicenseRef != "" {
+		pool := x.poolBy[r.LicenseRef]
+		if pool == nil {
+			pool = x.poolBy[strings.ToLower(r.LicenseRef)]
 		}
-		if role := roleBy[ref]; role != nil || roleBy[strings.ToLower(ref)] != nil {
-			if role == nil {
-				role = roleBy[strings.ToLower(ref)]
-			}
-			r.User.RoleID, r.User.Role = role.ID, role.Key
+		if pool == nil {
+			rep.add(r.Line, rep.header("license_type"), "no license type %q in this org", r.LicenseRef)
 		} else {
-			rep.add(r.Line, rep.header("role"), "no role %q in this org", ref)
+			r.User.LicenseType = pool.Type
 		}
-		if r.LicenseRef != "" {
-			pool := poolBy[r.LicenseRef]
-			if pool == nil {
-				pool = poolBy[strings.ToLower(r.LicenseRef)]
-			}
-			if pool == nil {
-				rep.add(r.Line, rep.header("license_type"), "no license type %q in this org", r.LicenseRef)
-			} else {
-				r.User.LicenseType = pool.Type
-			}
+	}
+}
+
+// checkImport reads the file, resolving roles and licenses and finding
+// rows that clash with each other or with the org, recording each in rep;
+// too few seats or trial invitations for the whole file is LimitReached.
+// Only each row's email and extension outlive its chunk. Call it under
+// the org lock.
+func (s *Service) checkImport(ctx context.Context, tx Tx, p *Principal, org *roster.Org, open func() (io.Reader, error), defaultInvite bool, rep *ImportReport) (*importRefs, error) {
+	orgID := p.OrgID
+	refs, err := loadImportRefs(ctx, tx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	ir, err := openImport(open, rep)
+	if err != nil {
+		return nil, err
+	}
+	var emails []string
+	firstEmail, firstExt := map[string]int{}, map[string]int{}
+	// Seats: only invitees hold one; the whole file must fit.
+	need := map[string]int{}
+	chunk := make([]*ImportRow, 0, importChunk)
+	for {
+		r, err := ir.next(rep)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
 		}
-		if e := r.User.Email; e != "" {
-			if prev, dup := firstEmail[e]; dup {
-				rep.add(r.Line, rep.header("email"), "%s is also on row %d", e, prev)
+		if r != nil {
+			rep.Rows++
+			refs.resolve(r, defaultInvite, rep)
+			checkImportPermissions(p, r, rep)
+			if *r.Invite {
+				rep.Invited++
+				if r.User.LicenseType != "" {
+					need[r.User.LicenseType]++
+				}
 			} else {
-				firstEmail[e] = r.Line
-				emails = append(emails, e)
+				rep.Prepared++
 			}
+			// Clones: the cells share one string with the whole record.
+			if e := r.User.Email; e != "" {
+				if prev, dup := firstEmail[e]; dup {
+					rep.add(r.Line, rep.header("email"), "%s is also on row %d", e, prev)
+				} else {
+					e = strings.Clone(e)
+					firstEmail[e] = r.Line
+					emails = append(emails, e)
+				}
+			}
+			if x := r.User.Extension; x != "" {
+				if prev, dup := firstExt[x]; dup {
+					rep.add(r.Line, rep.header("extension"), "%s is also on row %d", x, prev)
+				} else {
+					firstExt[strings.Clone(x)] = r.Line
+				}
+			}
+			chunk = append(chunk, r)
 		}
-		if x := r.User.Extension; x != "" {
-			if prev, dup := firstExt[x]; dup {
-				rep.add(r.Line, rep.header("extension"), "%s is also on row %d", x, prev)
-			} else {
-				firstExt[x] = r.Line
+		if len(chunk) == importChunk || r == nil && len(chunk) > 0 {
+			if err := checkImportColumns(ctx, tx, orgID, chunk, rep); err != nil {
+				return nil, err
 			}
+			clear(chunk)
+			chunk = chunk[:0]
+		}
+		if r == nil {
+			break
 		}
 	}
 	taken, err := tx.ExistingEmails(ctx, orgID, emails)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for e := range taken {
 		rep.add(firstEmail[e], rep.header("email"), "%s is already a user of this org", e)
@@ -327,7 +445,7 @@ func (s *Service) checkImport(ctx context.Context, tx Tx, orgID string, org *ros
 	if len(firstExt) > 0 {
 		inUse, err := tx.ExtensionsInUse(ctx, orgID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for x, line := range firstExt {
 			if inUse[x] {
@@ -335,80 +453,115 @@ func (s *Service) checkImport(ctx context.Context, tx Tx, orgID string, org *ros
 			}
 		}
 	}
-	if err := checkImportColumns(ctx, tx, orgID, rows, rep); err != nil {
-		return err
-	}
 	if rep.ErrorCount > 0 {
-		return nil
+		return refs, nil
 	}
-	// Seats: only invitees hold one; the whole file must fit.
-	need, invites := map[string]int{}, 0
-	for _, r := range rows {
-		if *r.Invite {
-			invites++
-			if r.User.LicenseType != "" {
-				need[r.User.LicenseType]++
-			}
-		}
+	if err := s.checkInviteLimits(org, nil, rep.Invited); rep.Invited > 0 && err != nil {
+		return nil, err
 	}
-	if err := s.checkInviteLimits(org, nil, invites); invites > 0 && err != nil {
-		return err
-	}
-	for _, pool := range pools {
+	for _, pool := range refs.pools {
 		if n := need[pool.Type]; n > pool.Available {
-			return seatsError(&pool, n)
+			return nil, seatsError(&pool, n)
 		}
 	}
-	return nil
+	return refs, nil
 }
 
-// applyImport creates the checked rows' users, their invitations and audit
-// events in tx, then stores the teams, queues and phone-settings columns.
-func (s *Service) applyImport(ctx context.Context, tx Tx, p *Principal, org *roster.Org, rows []*ImportRow, in ImportInput) error {
+// applyImport reads the checked file again and creates its users, their
+// invitations and audit events in tx, a chunk of rows at a time, with
+// their teams and phone settings. The org is locked since the check, so
+// the rows check the same again; one that does not means the file changed
+// in between, and the transaction is rolled back.
+func (s *Service) applyImport(ctx context.Context, tx Tx, p *Principal, org *roster.Org, open func() (io.Reader, error), refs *importRefs, in ImportInput, total int) error {
+	again := &ImportReport{Columns: map[string]string{}}
+	ir, err := openImport(open, again)
+	if err != nil {
+		return err
+	}
 	now := s.clock()
-	invited := 0
-	// Chunks keep the copies handed to the store small: the rows
-	// themselves are the one full copy of the file in memory.
-	chunk := make([]roster.User, 0, importChunk)
-	for start := 0; start < len(rows); start += importChunk {
-		chunk = chunk[:0]
-		for _, r := range rows[start:min(start+importChunk, len(rows))] {
-			u := &r.User
-			u.ID, u.OrgID, u.CreatedAt, u.UpdatedAt = s.newID(), p.OrgID, now, now
-			u.Status = roster.StatusPrepared
-			if *r.Invite {
-				u.Status = roster.StatusInvited
-				invited++
-			}
-			chunk = append(chunk, *u)
-		}
-		if err := tx.InsertUsers(ctx, p.OrgID, chunk); err != nil {
+	invited, done := 0, 0
+	rows := make([]*ImportRow, 0, importChunk)
+	users := make([]roster.User, 0, importChunk)
+	for {
+		r, err := ir.next(again)
+		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		var events []roster.AuditEvent
-		for i := range chunk {
-			u := &chunk[i]
-			if u.Status == roster.StatusInvited {
-				if err := s.issueInvitation(ctx, tx, p, org, u, in.Integration); err != nil {
-					return err
-				}
-				continue
+		if r != nil {
+			refs.resolve(r, in.Invite, again)
+			rows = append(rows, r)
+		}
+		if len(rows) == importChunk || r == nil && len(rows) > 0 {
+			if err := checkImportColumns(ctx, tx, p.OrgID, rows, again); err != nil {
+				return err
 			}
-			events = append(events, roster.AuditEvent{ID: s.newID(), ActorID: p.UserID, ActorLabel: p.Label(), IP: p.IP,
-				Action: "user.prepared", TargetType: "user", TargetID: u.ID, TargetLabel: u.Email,
-				After: userSnapshot(u), CreatedAt: now})
+			if again.ErrorCount > 0 {
+				return fmt.Errorf("the import file changed while it was imported: line %d: %s", again.Errors[0].Row, again.Errors[0].Message)
+			}
+			n, err := s.applyImportChunk(ctx, tx, p, org, rows, users, in.Integration, now)
+			if err != nil {
+				return err
+			}
+			invited += n
+			done += len(rows)
+			if in.Progress != nil {
+				in.Progress(done, total)
+			}
+			clear(rows)
+			rows = rows[:0]
 		}
-		if err := tx.InsertAuditEvents(ctx, p.OrgID, events); err != nil {
-			return err
+		if r == nil {
+			break
 		}
-		if in.Progress != nil {
-			in.Progress(start+len(chunk), len(rows))
-		}
+	}
+	if done != total {
+		return fmt.Errorf("the import file changed while it was imported: %d rows, then %d", total, done)
 	}
 	if invited > 0 {
 		if err := tx.AddInvitationsSent(ctx, p.OrgID, invited); err != nil {
 			return err
 		}
+	}
+	return s.audit(ctx, tx, p, "users.imported", "org", p.OrgID, org.Slug, nil,
+		map[string]any{"rows": done, "invited": invited, "prepared": done - invited})
+}
+
+// applyImportChunk creates one chunk's users (users is room for their
+// copies) with their invitations or audit events, then puts them in their
+// role's teams and stores their teams and phone-settings columns: each
+// team's members_added event lists the users of one chunk, so that no
+// event grows with the file. It returns how many were invited.
+func (s *Service) applyImportChunk(ctx context.Context, tx Tx, p *Principal, org *roster.Org, rows []*ImportRow, users []roster.User, integration string, now time.Time) (int, error) {
+	invited := 0
+	users = users[:0]
+	for _, r := range rows {
+		u := &r.User
+		u.ID, u.OrgID, u.CreatedAt, u.UpdatedAt = s.newID(), p.OrgID, now, now
+		u.Status = roster.StatusPrepared
+		if *r.Invite {
+			u.Status = roster.StatusInvited
+			invited++
+		}
+		users = append(users, *u)
+	}
+	if err := tx.InsertUsers(ctx, p.OrgID, users); err != nil {
+		return 0, err
+	}
+	var events []roster.AuditEvent
+	for i := range users {
+		u := &users[i]
+		if u.Status == roster.StatusInvited {
+			if err := s.issueInvitation(ctx, tx, p, org, u, integration); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		events = append(events, roster.AuditEvent{ID: s.newID(), ActorID: p.UserID, ActorLabel: p.Label(), IP: p.IP,
+			Action: "user.prepared", TargetType: "user", TargetID: u.ID, TargetLabel: u.Email,
+			After: userSnapshot(u), CreatedAt: now})
+	}
+	if err := tx.InsertAuditEvents(ctx, p.OrgID, events); err != nil {
+		return 0, err
 	}
 	// A role linked to teams puts its new holders in them, as an invitation does.
 	byRole := map[string][]string{}
@@ -421,12 +574,8 @@ func (s *Service) applyImport(ctx context.Context, tx Tx, p *Principal, org *ros
 	}
 	for _, roleID := range roleIDs {
 		if err := s.joinRoleTeams(ctx, tx, p, p.OrgID, byRole[roleID], roleID); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	if err := s.applyImportColumns(ctx, tx, p, rows); err != nil {
-		return err
-	}
-	return s.audit(ctx, tx, p, "users.imported", "org", p.OrgID, org.Slug, nil,
-		map[string]any{"rows": len(rows), "invited": invited, "prepared": len(rows) - invited})
+	return invited, s.applyImportColumns(ctx, tx, p, rows)
 }

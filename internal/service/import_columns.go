@@ -85,15 +85,13 @@ func parseQueuesCell(r *ImportRow, v string) error {
 // checkImportPermissions records, as a problem of the whole file, columns
 // the principal may not set: queue memberships need queues.manage, as
 // they do through the API.
-func checkImportPermissions(p *Principal, rows []*ImportRow, rep *ImportReport) {
+func checkImportPermissions(p *Principal, r *ImportRow, rep *ImportReport) {
 	if p.Require(roster.PermQueuesManage) == nil {
 		return
 	}
-	for _, r := range rows {
-		if cells, _ := r.Extra[extraQueues].([]queueCell); len(cells) > 0 {
-			rep.add(0, rep.header("queues"), "assigning queues needs the %s permission; remove the column or its values", roster.PermQueuesManage)
-			return
-		}
+	if cells, _ := r.Extra[extraQueues].([]queueCell); len(cells) > 0 && !rep.queuesRefused {
+		rep.queuesRefused = true
+		rep.add(0, rep.header("queues"), "assigning queues needs the %s permission; remove the column or its values", roster.PermQueuesManage)
 	}
 }
 

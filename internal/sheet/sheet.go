@@ -1,7 +1,7 @@
 // Package sheet reads and writes the tabular files of Roster's bulk work:
-// CSV (RFC 4180, UTF-8) and Excel .xlsx, written row by row (a CSV export
-// of any size needs little memory; an .xlsx workbook is zipped in memory
-// before it is sent), with spreadsheet formula injection neutralised on the
+// CSV (RFC 4180, UTF-8) and Excel .xlsx, both written row by row onto the
+// output as rows arrive, so that an export of any size needs little memory
+// and starts at once, with spreadsheet formula injection neutralised on the
 // way out and undone on the way back in.
 package sheet
 
@@ -95,49 +95,6 @@ func (c *csvWriter) Write(cells []string) error {
 func (c *csvWriter) Close() error {
 	c.w.Flush()
 	return c.w.Error()
-}
-
-// xlsxWriter writes one sheet through excelize's stream writer, which
-// keeps at most a few megabytes of rows in memory and spills the rest to
-// a temporary file; the zip is written to w on Close.
-type xlsxWriter struct {
-	out io.Writer
-	f   *excelize.File
-	sw  *excelize.StreamWriter
-	row int
-	buf []any
-}
-
-// NewXLSXWriter returns an .xlsx writer onto w. Every cell is a text cell.
-func NewXLSXWriter(w io.Writer) (Writer, error) {
-	f := excelize.NewFile()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &xlsxWriter{out: w, f: f, sw: sw}, nil
-}
-
-func (x *xlsxWriter) Write(cells []string) error {
-	x.row++
-	x.buf = x.buf[:0]
-	for _, s := range cells {
-		x.buf = append(x.buf, EscapeFormula(s))
-	}
-	cell, err := excelize.CoordinatesToCellName(1, x.row)
-	if err != nil {
-		return err
-	}
-	return x.sw.SetRow(cell, x.buf)
-}
-
-func (x *xlsxWriter) Close() error {
-	defer x.f.Close()
-	if err := x.sw.Flush(); err != nil {
-		return err
-	}
-	return x.f.Write(x.out)
 }
 
 // ReadXLSX returns every row of the first sheet of an .xlsx file, cells

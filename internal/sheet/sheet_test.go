@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -127,7 +128,13 @@ func TestXLSXRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := [][]string{{"email", "name", "ext"}, {"a@x.io", "=1+1", "0042"}, {"b@x.io", "Zoë <&> \"q\"", ""}}
+	in := [][]string{{"email", "name", "ext"}, {"a@x.io", "=1+1", "0042"},
+		// What XML or a spreadsheet would otherwise change: markup, edge
+		// spaces, CR, control characters, text that looks like an escape.
+		{"c@x.io", " lead", "trail\t"}, {"d@x.io", "a\r\nb", "bell\x07"},
+		{"e@x.io", "_x0041_", "_x0041_x0042_"}, {"f@x.io", "_x005F_", "x_x12_"},
+		{"g@x.io", "_x1_", "_x12345_ _xZZ_ _x_"},
+		{"b@x.io", "Zoë <&> \"q\"", ""}}
 	for _, row := range in {
 		if err := w.Write(row); err != nil {
 			t.Fatal(err)
@@ -141,7 +148,7 @@ func TestXLSXRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Trailing empty cells are not kept by spreadsheets.
-	in[2] = in[2][:2]
+	in[len(in)-1] = in[len(in)-1][:2]
 	if len(got) != len(in) {
 		t.Fatalf("rows %q, want %q", got, in)
 	}
@@ -150,6 +157,83 @@ func TestXLSXRoundTrip(t *testing.T) {
 			t.Fatalf("row %d: %q, want %q (leading zeros and formulas must stay text)", i, got[i], in[i])
 		}
 	}
+}
+
+// FuzzXLSXCell: any UTF-8 text short enough for a cell reads back as written.
+func FuzzXLSXCell(f *testing.F) {
+	for _, s := range []string{"_x0041_", "a\r\n", " x ", "\x00\x1f\uFFFE", "<&>", "_x1__x0_", "=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" || !utf8.ValidString(s) || len(s) > 1000 {
+			return
+		}
+		var b bytes.Buffer
+		w, err := NewXLSXWriter(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write([]string{s}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := ReadXLSX(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1 || len(rows[0]) != 1 || rows[0][0] != s {
+			t.Fatalf("wrote %q, read back %q", s, rows)
+		}
+	})
+}
+
+// TestXLSXStreams: the workbook goes out as rows arrive, not at Close, and
+// nothing goes out before the first row (so that an error found first can
+// still be answered instead of the file).
+func TestXLSXStreams(t *testing.T) {
+	var out countWriter
+	w, err := NewXLSXWriter(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.n != 0 {
+		t.Fatalf("%d bytes written before the first row", out.n)
+	}
+	row := []string{"someone@example.com", "Some", "One", "agent", "power_dialer", "2040"}
+	const rows = 20_000
+	for i := range rows {
+		row[5] = strconv.Itoa(i)
+		if err := w.Write(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := out.n
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Close adds what the compressor still holds and the zip's directory.
+	if before < out.n*9/10 {
+		t.Fatalf("only %d of %d bytes written before Close", before, out.n)
+	}
+	got, err := ReadXLSX(bytes.NewReader(out.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != rows || got[rows-1][5] != strconv.Itoa(rows-1) {
+		t.Fatalf("read back %d rows, last %q", len(got), got[len(got)-1])
+	}
+}
+
+type countWriter struct {
+	bytes.Buffer
+	n int
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += len(p)
+	return c.Buffer.Write(p)
 }
 
 // FuzzReader: whatever bytes arrive, the reader returns rows or an error

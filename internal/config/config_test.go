@@ -1,0 +1,30 @@
+package config
+
+import "testing"
+
+func TestMemoryLimit(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want int64
+	}{
+		{nil, nil, 80 << 20}, // the documented default
+		{map[string]string{"ROSTER_MEMORY_LIMIT": "1GiB"}, nil, 1 << 30},
+		{nil, []string{"--memory-limit", "20000KiB"}, 20000 << 10},
+		{nil, []string{"--memory-limit", "off"}, 0},
+		{nil, []string{"--memory-limit", "0"}, 0},
+		// GOMEMLIMIT is Go's own setting and wins: Roster leaves it alone.
+		{map[string]string{"GOMEMLIMIT": "200MiB", "ROSTER_MEMORY_LIMIT": "64MiB"}, nil, 0},
+	} {
+		cfg, _, err := Load("serve", c.args, env(c.env), nil)
+		if err != nil || cfg.MemoryLimit != c.want {
+			t.Errorf("env %v args %v: limit %d, %v; want %d", c.env, c.args, cfg.MemoryLimit, err, c.want)
+		}
+	}
+	for _, bad := range []string{"80", "80MB", "-1MiB", "1KiB", "lots", "9999999999999GiB"} {
+		if _, _, err := Load("serve", []string{"--memory-limit", bad}, env(nil), nil); err == nil {
+			t.Errorf("--memory-limit %q accepted", bad)
+		}
+	}
+}
