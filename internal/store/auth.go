@@ -85,7 +85,7 @@ func (c *Conn) CreateSession(ctx context.Context, orgID, id, userID string, hash
 	if err != nil {
 		return err
 	}
-	return c.noteActivity(ctx, orgID, userID, now)
+	return c.noteActivity(ctx, orgID, now, "?", userID)
 }
 
 // SessionByTokenHash finds a session by its token's hash (the token
@@ -105,7 +105,7 @@ func (c *Conn) SessionByTokenHash(ctx context.Context, hash []byte) (*roster.Ses
 // TouchSession slides a session's expiry and records the user's activity.
 func (c *Conn) TouchSession(ctx context.Context, orgID, id string, now, expires time.Time) error {
 	// The user's row first, as everywhere else: see lockUser.
-	if err := c.noteActivity(ctx, orgID, `(SELECT user_id FROM sessions WHERE org_id = ? AND id = ?)`, now, orgID, id); err != nil {
+	if err := c.noteActivity(ctx, orgID, now, `(SELECT user_id FROM sessions WHERE org_id = ? AND id = ?)`, orgID, id); err != nil {
 		return err
 	}
 	_, err := c.exec(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE org_id = ? AND id = ?`, us(now), us(expires), orgID, id)
@@ -147,24 +147,16 @@ func (c *Conn) lockUser(ctx context.Context, orgID, userID string) error {
 	return err
 }
 
-// noteActivity moves a user's last activity forward to at. The user is
-// named by ID or, when userArgs are given, by a subquery taking them.
+// noteActivity moves forward to at the last activity of the user that
+// userExpr names: a placeholder or a subquery, taking args.
 //
 // Each user's newest use of a session or API token is kept on the user's
 // row, so that a page of users derives presence without reading everyone's
 // credentials; sessions and tokens write it at most once a minute.
-func (c *Conn) noteActivity(ctx context.Context, orgID, user string, at time.Time, userArgs ...any) error {
-	target := "?"
-	args := []any{us(at), orgID}
-	if len(userArgs) > 0 {
-		target = user
-		args = append(args, userArgs...)
-	} else {
-		args = append(args, user)
-	}
-	args = append(args, us(at))
+func (c *Conn) noteActivity(ctx context.Context, orgID string, at time.Time, userExpr string, args ...any) error {
+	all := append(append([]any{us(at), orgID}, args...), us(at))
 	_, err := c.exec(ctx, `UPDATE users SET last_active_at = ?
-		WHERE org_id = ? AND id = `+target+` AND (last_active_at IS NULL OR last_active_at < ?)`, args...)
+		WHERE org_id = ? AND id = `+userExpr+` AND (last_active_at IS NULL OR last_active_at < ?)`, all...)
 	return err
 }
 
@@ -238,7 +230,7 @@ func (c *Conn) APITokenByHash(ctx context.Context, hash []byte) (*roster.APIToke
 // TouchAPIToken records when a token was last used, and the user's activity.
 func (c *Conn) TouchAPIToken(ctx context.Context, orgID, id string, now time.Time) error {
 	// The user's row first, as everywhere else: see lockUser.
-	if err := c.noteActivity(ctx, orgID, `(SELECT user_id FROM api_tokens WHERE org_id = ? AND id = ?)`, now, orgID, id); err != nil {
+	if err := c.noteActivity(ctx, orgID, now, `(SELECT user_id FROM api_tokens WHERE org_id = ? AND id = ?)`, orgID, id); err != nil {
 		return err
 	}
 	_, err := c.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE org_id = ? AND id = ?`, us(now), orgID, id)
