@@ -147,6 +147,14 @@ func (c *Conn) AnalyzeUsers(ctx context.Context) error {
 		_, err := c.exec(ctx, `SELECT gin_clean_pending_list('users_search_trgm'::regclass)`)
 		return err
 	}
+	// A SQLite built without STAT4 has no such table.
+	var stat4 int
+	if err := c.row(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sqlite_stat4'`).Scan(&stat4); err != nil {
+		return err
+	}
+	if stat4 == 0 {
+		return nil
+	}
 	if _, err := c.exec(ctx, `DELETE FROM sqlite_stat4`); err != nil {
 		return err
 	}

@@ -76,6 +76,21 @@ func (c *stmtCache) get(ctx context.Context, query string) (*cachedStmt, error) 
 	return cs, nil
 }
 
+// peek returns the cached statement for query, pinned, or nil when none
+// is cached; it never prepares.
+func (c *stmtCache) peek(query string) *cachedStmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byKey[query]
+	if !ok {
+		return nil
+	}
+	c.lru.MoveToFront(el)
+	cs := el.Value.(*cachedStmt)
+	cs.pins++
+	return cs
+}
+
 // release unpins a statement once its query has started.
 func (c *stmtCache) release(cs *cachedStmt) {
 	c.mu.Lock()
@@ -125,14 +140,17 @@ func (q *cachedQuerier) stmt(ctx context.Context, query string) (s *sql.Stmt, do
 	if s, ok := q.bound[query]; ok {
 		return s, func() {}, nil
 	}
-	cs, err := q.cache.get(ctx, query)
-	if err != nil {
+	// A statement the pool has prepared is bound to the transaction's
+	// connection (prepared there too if need be). Any other is prepared on
+	// that connection for this transaction alone: preparing it through the
+	// pool would wait for a second connection while holding this one, and
+	// would not see what the transaction has changed of the schema.
+	if cs := q.cache.peek(query); cs != nil {
+		defer q.cache.release(cs)
+		s = q.tx.StmtContext(ctx, cs.stmt)
+	} else if s, err = q.tx.PrepareContext(ctx, query); err != nil {
 		return nil, nil, err
 	}
-	// Once bound, the transaction's statement keeps the connection's
-	// prepared statement alive even if the cache evicts it.
-	defer q.cache.release(cs)
-	s = q.tx.StmtContext(ctx, cs.stmt)
 	if q.bound == nil {
 		q.bound = map[string]*sql.Stmt{}
 	}

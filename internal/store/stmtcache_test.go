@@ -119,3 +119,36 @@ func TestStmtCacheInTransaction(t *testing.T) {
 		t.Fatalf("count after rollback = %d, %v", n, err)
 	}
 }
+
+// TestAnalyzeUsersKeepsRowCountsOnly refreshes the statistics of a
+// database that has none yet, in a transaction (where the statistics
+// tables are created), and leaves SQLite per-index row counts but no value
+// samples, which would make every prepared query recompile.
+func TestAnalyzeUsersKeepsRowCountsOnly(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "r.db"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Warm the statement cache on the pool first, as a running server has.
+	var n int
+	if err := db.Reader().row(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := db.Tx(ctx, func(c *Conn) error { return c.AnalyzeUsers(ctx) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stat1, stat4 int
+	if err := db.Reader().row(ctx, `SELECT COUNT(*) FROM sqlite_stat1`).Scan(&stat1); err != nil || stat1 == 0 {
+		t.Fatalf("sqlite_stat1 rows = %d, %v", stat1, err)
+	}
+	if err := db.Reader().row(ctx, `SELECT COUNT(*) FROM sqlite_stat4`).Scan(&stat4); err != nil || stat4 != 0 {
+		t.Fatalf("sqlite_stat4 rows = %d, %v", stat4, err)
+	}
+}
