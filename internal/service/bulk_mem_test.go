@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -11,11 +10,11 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"roster/internal/procstat"
 	"roster/internal/roster"
 	"roster/internal/service"
 	"roster/internal/sheet"
@@ -94,10 +93,11 @@ func BenchmarkBulkMemory(b *testing.B) {
 
 // memWatch samples the process's memory until report.
 type memWatch struct {
-	heap0, go0               uint64
-	peakHeap, peakGo, peakKB uint64
-	stop                     chan struct{}
-	done                     sync.WaitGroup
+	heap0, go0       uint64
+	peakHeap, peakGo uint64
+	peakKB           int64
+	stop             chan struct{}
+	done             sync.WaitGroup
 }
 
 var memSamples = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
@@ -121,7 +121,7 @@ func startMemWatch() *memWatch {
 		for {
 			h, g := goMemory()
 			m.peakHeap, m.peakGo = max(m.peakHeap, h), max(m.peakGo, g)
-			m.peakKB = max(m.peakKB, rssKB())
+			m.peakKB = max(m.peakKB, procstat.RSSKB(os.Getpid()))
 			select {
 			case <-m.stop:
 				return
@@ -139,21 +139,4 @@ func (m *memWatch) report(b *testing.B) {
 	b.ReportMetric(mb(m.peakHeap, m.heap0), "peak-heap-MB")
 	b.ReportMetric(mb(m.peakGo, m.go0), "peak-go-MB")
 	b.ReportMetric(float64(m.peakKB)/1024, "peak-rss-MB")
-}
-
-// rssKB is the process's resident memory (Linux; 0 elsewhere).
-func rssKB() uint64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb
-		}
-	}
-	return 0
 }

@@ -65,8 +65,11 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
-		db.SetMaxOpenConns(8)
-		db.SetMaxIdleConns(8)
+		// Each connection keeps its own page cache and prepared statements
+		// (several MB, outside the Go heap) and the writer is one at a time:
+		// a few connections keep the cores busy, more only cost memory.
+		db.SetMaxOpenConns(sqliteConns)
+		db.SetMaxIdleConns(sqliteConns)
 		if err := db.PingContext(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -74,6 +77,9 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		return &DB{db: db, dialect: sqlite{}, writeMu: &sync.Mutex{}, stmts: newStmtCache(db, stmtCacheSize)}, nil
 	}
 }
+
+// sqliteConns is the size of a SQLite database's connection pool.
+const sqliteConns = 4
 
 // stmtCacheSize bounds the prepared statements kept per SQLite database:
 // room for every fixed query and the common shapes of the dynamic ones.

@@ -10,7 +10,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -35,6 +34,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"roster/internal/procstat"
 	"roster/internal/roster"
 	"roster/internal/store"
 )
@@ -198,7 +198,7 @@ var cases = []benchCase{
 // download fetches one export, timing the first byte and the whole file
 // and sampling the server's memory meanwhile.
 func (e *env) download(path string) (result, error) {
-	before := float64(rssKB(e.pid)) / 1024
+	before := float64(procstat.RSSKB(e.pid)) / 1024
 	rss := sampleRSS(e.pid)
 	req, _ := http.NewRequest("GET", e.base+path, nil)
 	req.Header.Set("Authorization", "Bearer "+e.token)
@@ -245,7 +245,7 @@ func (e *env) importFile(n int) (result, error) {
 			nameFragments[i%len(nameFragments)], strconv.Itoa(i))
 	}
 	size := b.Len()
-	before := float64(rssKB(e.pid)) / 1024
+	before := float64(procstat.RSSKB(e.pid)) / 1024
 	rss := sampleRSS(e.pid)
 	req, _ := http.NewRequest("POST", e.base+"/api/v1/users/import", &b)
 	req.Header.Set("Authorization", "Bearer "+e.token)
@@ -553,7 +553,7 @@ func sampleRSS(pid int) func() float64 {
 	var peak atomic.Int64
 	done := make(chan struct{})
 	read := func() {
-		if kb := rssKB(pid); kb > peak.Load() {
+		if kb := procstat.RSSKB(pid); kb > peak.Load() {
 			peak.Store(kb)
 		}
 	}
@@ -574,23 +574,6 @@ func sampleRSS(pid int) func() float64 {
 		read()
 		return float64(peak.Load()) / 1024
 	}
-}
-
-// rssKB reads VmRSS from /proc (Linux only; 0 elsewhere).
-func rssKB(pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb
-		}
-	}
-	return 0
 }
 
 // serveHello is the ceiling: the smallest net/http server there is.
