@@ -39,15 +39,9 @@ func newStmtCache(db *sql.DB, max int) *stmtCache {
 // use, pinned until release is called. A query that fails to prepare
 // returns the error, which is the query's own error.
 func (c *stmtCache) get(ctx context.Context, query string) (*cachedStmt, error) {
-	c.mu.Lock()
-	if el, ok := c.byKey[query]; ok {
-		c.lru.MoveToFront(el)
-		cs := el.Value.(*cachedStmt)
-		cs.pins++
-		c.mu.Unlock()
+	if cs := c.peek(query); cs != nil {
 		return cs, nil
 	}
-	c.mu.Unlock()
 	// Prepared outside the lock: two callers may prepare the same query at
 	// once, and the loser's statement is simply closed.
 	stmt, err := c.db.PrepareContext(ctx, query)
@@ -58,13 +52,10 @@ func (c *stmtCache) get(ctx context.Context, query string) (*cachedStmt, error) 
 	defer c.mu.Unlock()
 	if el, ok := c.byKey[query]; ok {
 		_ = stmt.Close()
-		c.lru.MoveToFront(el)
-		cs := el.Value.(*cachedStmt)
-		cs.pins++
-		return cs, nil
+		return c.pinLocked(el), nil
 	}
-	cs := &cachedStmt{query: query, stmt: stmt, pins: 1}
-	c.byKey[query] = c.lru.PushFront(cs)
+	el := c.lru.PushFront(&cachedStmt{query: query, stmt: stmt})
+	c.byKey[query] = el
 	for c.lru.Len() > c.max {
 		old := c.lru.Remove(c.lru.Back()).(*cachedStmt)
 		delete(c.byKey, old.query)
@@ -73,7 +64,15 @@ func (c *stmtCache) get(ctx context.Context, query string) (*cachedStmt, error) 
 			_ = old.stmt.Close()
 		}
 	}
-	return cs, nil
+	return c.pinLocked(el), nil
+}
+
+// pinLocked marks a cached statement most recently used and pins it.
+func (c *stmtCache) pinLocked(el *list.Element) *cachedStmt {
+	c.lru.MoveToFront(el)
+	cs := el.Value.(*cachedStmt)
+	cs.pins++
+	return cs
 }
 
 // peek returns the cached statement for query, pinned, or nil when none
@@ -85,10 +84,7 @@ func (c *stmtCache) peek(query string) *cachedStmt {
 	if !ok {
 		return nil
 	}
-	c.lru.MoveToFront(el)
-	cs := el.Value.(*cachedStmt)
-	cs.pins++
-	return cs
+	return c.pinLocked(el)
 }
 
 // release unpins a statement once its query has started.
