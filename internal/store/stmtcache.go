@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"time"
 )
 
 // stmtCache keeps the most recently used prepared statements of a SQLite
@@ -65,6 +66,24 @@ func (c *stmtCache) get(ctx context.Context, query string) (*cachedStmt, error) 
 		}
 	}
 	return c.pinLocked(el), nil
+}
+
+// poolWait bounds how long a transaction waits for a free pool connection
+// to prepare a statement for the cache: a free one is there at once or not
+// soon.
+const poolWait = 2 * time.Millisecond
+
+// tryGet is get for a caller inside a transaction: it gives up (nil) when
+// no pool connection is free within poolWait or the pool cannot prepare
+// the query, and the caller prepares it on its own connection instead.
+func (c *stmtCache) tryGet(ctx context.Context, query string) *cachedStmt {
+	ctx, cancel := context.WithTimeout(ctx, poolWait)
+	defer cancel()
+	cs, err := c.get(ctx, query)
+	if err != nil {
+		return nil
+	}
+	return cs
 }
 
 // pinLocked marks a cached statement most recently used and pins it.
@@ -136,12 +155,18 @@ func (q *cachedQuerier) stmt(ctx context.Context, query string) (s *sql.Stmt, do
 	if s, ok := q.bound[query]; ok {
 		return s, func() {}, nil
 	}
-	// A statement the pool has prepared is bound to the transaction's
-	// connection (prepared there too if need be). Any other is prepared on
-	// that connection for this transaction alone: preparing it through the
-	// pool would wait for a second connection while holding this one, and
-	// would not see what the transaction has changed of the schema.
-	if cs := q.cache.peek(query); cs != nil {
+	// A statement of the cache is bound to the transaction's connection
+	// (prepared there too the first time). One the cache lacks is prepared
+	// through the pool only if a connection is free at once: waiting for
+	// one while holding this transaction's could deadlock when every
+	// connection is in a transaction doing the same. Failing that, or when
+	// the pool cannot prepare it (a table this transaction created), it is
+	// prepared on the transaction's connection for this transaction alone.
+	cs := q.cache.peek(query)
+	if cs == nil {
+		cs = q.cache.tryGet(ctx, query)
+	}
+	if cs != nil {
 		defer q.cache.release(cs)
 		s = q.tx.StmtContext(ctx, cs.stmt)
 	} else if s, err = q.tx.PrepareContext(ctx, query); err != nil {

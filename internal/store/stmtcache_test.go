@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestStmtCacheEvictsSafely runs many distinct queries from many
@@ -150,5 +151,73 @@ func TestAnalyzeUsersKeepsRowCountsOnly(t *testing.T) {
 	}
 	if err := db.Reader().row(ctx, `SELECT COUNT(*) FROM sqlite_stat4`).Scan(&stat4); err != nil || stat4 != 0 {
 		t.Fatalf("sqlite_stat4 rows = %d, %v", stat4, err)
+	}
+}
+
+// TestStmtCacheKeepsTransactionStatements caches what a transaction runs
+// when a pool connection is free, so that the next transaction does not
+// compile it again; with none free (the transaction holds the pool's only
+// connection) or for a table only the transaction sees, the statement is
+// prepared on the transaction's connection instead of waiting or failing.
+func TestStmtCacheKeepsTransactionStatements(t *testing.T) {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "c.db")+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE n (v INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	cache := newStmtCache(db, 10)
+	defer cache.close()
+	const insert = `INSERT INTO n VALUES (?)`
+	run := func(query string, args ...any) {
+		t.Helper()
+		tx, err := db.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := &cachedQuerier{cache: cache, tx: tx}
+		if _, err := q.ExecContext(t.Context(), query, args...); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(insert, 1)
+	if cache.peek(insert) == nil {
+		t.Fatal("a statement run in a transaction with a pool connection free was not cached")
+	}
+
+	db.SetMaxOpenConns(1)
+	const other = `INSERT INTO n VALUES (? + 1)`
+	done := make(chan struct{})
+	go func() { defer close(done); run(other, 2) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a transaction holding the only connection waited for another to prepare a statement")
+	}
+	if cache.peek(other) != nil {
+		t.Fatal("cached a statement with no pool connection free")
+	}
+
+	db.SetMaxOpenConns(4)
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	q := &cachedQuerier{cache: cache, tx: tx}
+	if _, err := q.ExecContext(t.Context(), `CREATE TABLE fresh (v INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.ExecContext(t.Context(), `INSERT INTO fresh VALUES (?)`, 3); err != nil {
+		t.Fatalf("insert into a table created in the transaction: %v", err)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM n`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("rows = %d, %v; want 2", n, err)
 	}
 }
