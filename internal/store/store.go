@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -24,11 +23,12 @@ import (
 type DB struct {
 	db      *sql.DB
 	dialect dialect
-	// writeMu serialises write transactions inside one process on SQLite,
-	// where the database allows one writer at a time anyway; waiting on a
-	// mutex is cheaper and fairer than spinning on SQLITE_BUSY. Other
-	// processes (the CLI next to a server) are covered by busy_timeout.
-	writeMu *sync.Mutex
+	// group takes SQLite's write transactions in turn inside one process,
+	// where the database allows one writer at a time anyway (waiting in
+	// line is cheaper and fairer than spinning on SQLITE_BUSY), and commits
+	// those waiting together as one. Other processes (the CLI next to a
+	// server) are covered by busy_timeout. Nil on PostgreSQL.
+	group *groupCommit
 	// stmts caches prepared statements on SQLite (nil on PostgreSQL).
 	stmts *stmtCache
 }
@@ -60,7 +60,7 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			path = filepath.Join(dataDir, "roster.db")
 		}
 		dsn := "file:" + path + "?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 		db, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -74,7 +74,7 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
-		return &DB{db: db, dialect: sqlite{}, writeMu: &sync.Mutex{}, stmts: newStmtCache(db, stmtCacheSize)}, nil
+		return &DB{db: db, dialect: sqlite{}, group: &groupCommit{}, stmts: newStmtCache(db, stmtCacheSize)}, nil
 	}
 }
 
@@ -116,20 +116,32 @@ type conn struct {
 	q       querier
 	dialect dialect
 	inTx    bool
+	// detached statements run to the end even when their context is
+	// cancelled: in a group of transactions (see groupCommit) an
+	// interrupted write would roll back the others' work too.
+	detached bool
+}
+
+// ctx is the context a statement runs with.
+func (c *conn) ctx(ctx context.Context) context.Context {
+	if c.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := c.q.ExecContext(ctx, c.dialect.rebind(query), args...)
+	res, err := c.q.ExecContext(c.ctx(ctx), c.dialect.rebind(query), args...)
 	return res, c.dialect.mapError(err)
 }
 
 func (c *conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := c.q.QueryContext(ctx, c.dialect.rebind(query), args...)
+	rows, err := c.q.QueryContext(c.ctx(ctx), c.dialect.rebind(query), args...)
 	return rows, c.dialect.mapError(err)
 }
 
 func (c *conn) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.dialect.rebind(query), args...)
+	return c.q.QueryRowContext(c.ctx(ctx), c.dialect.rebind(query), args...)
 }
 
 // execOne runs a statement that must change exactly one row; zero rows is
@@ -163,24 +175,36 @@ type Conn struct{ conn }
 
 // Tx runs fn in one write transaction, committing when fn returns nil and
 // rolling back otherwise. On PostgreSQL callers that check a limit call
-// LockOrg first so that concurrent writers of one org take turns.
+// LockOrg first so that concurrent writers of one org take turns; on
+// SQLite write transactions take turns in this process and those waiting
+// together commit together (see groupCommit).
 func (d *DB) Tx(ctx context.Context, fn func(*Conn) error) error {
-	if d.writeMu != nil {
-		d.writeMu.Lock()
-		defer d.writeMu.Unlock()
+	if d.group != nil {
+		return d.groupTx(ctx, fn)
 	}
+	return d.tx(ctx, fn)
+}
+
+// tx runs fn in a transaction of its own.
+func (d *DB) tx(ctx context.Context, fn func(*Conn) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return d.dialect.mapError(err)
 	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tx.Rollback()
+		}
+	}()
 	var q querier = tx
 	if d.stmts != nil {
 		q = &cachedQuerier{cache: d.stmts, tx: tx}
 	}
 	if err := fn(&Conn{conn{q: q, dialect: d.dialect, inTx: true}}); err != nil {
-		_ = tx.Rollback()
 		return err
 	}
+	committed = true
 	return d.dialect.mapError(tx.Commit())
 }
 
