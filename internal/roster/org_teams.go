@@ -41,6 +41,8 @@ type TeamMember struct {
 type TeamRef struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// Disabled teams are shown only to those who manage teams.
+	Disabled bool `json:"-"`
 }
 
 // NameKey is the case-insensitive form under which team and queue names are

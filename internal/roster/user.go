@@ -47,7 +47,9 @@ type User struct {
 	LastLoginAt *time.Time `json:"last_login_at"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
-	// Presence and Teams are filled in by the people list.
+	// Presence and Teams are filled in by the people list. Teams is nil
+	// until they are read (a query that reads them leaves it empty, not
+	// nil, for a user in no team).
 	Presence Presence  `json:"presence,omitempty"`
 	Teams    []TeamRef `json:"teams,omitempty"`
 	// Activity is what Presence is derived from, when the query that read

@@ -48,19 +48,22 @@ func (s *Service) decorateUsers(ctx context.Context, p *Principal, users []roste
 		return nil
 	}
 	r := s.store.Read()
-	ids := make([]string, len(users))
-	var unread []string // users read without what presence needs
-	for i, u := range users {
-		ids[i] = u.ID
+	// Users read without what presence needs, or without their teams.
+	var noActivity, noTeams []string
+	for _, u := range users {
 		if u.Activity == nil {
-			unread = append(unread, u.ID)
+			noActivity = append(noActivity, u.ID)
+		}
+		if u.Teams == nil {
+			noTeams = append(noTeams, u.ID)
 		}
 	}
-	inputs, err := r.PresenceInputs(ctx, p.OrgID, unread)
+	inputs, err := r.PresenceInputs(ctx, p.OrgID, noActivity)
 	if err != nil {
 		return err
 	}
-	teams, err := r.UserTeams(ctx, p.OrgID, ids, p.Require(roster.PermTeamsManage) == nil)
+	seeDisabled := p.Require(roster.PermTeamsManage) == nil
+	teams, err := r.UserTeams(ctx, p.OrgID, noTeams, seeDisabled)
 	if err != nil {
 		return err
 	}
@@ -74,7 +77,11 @@ func (s *Service) decorateUsers(ctx context.Context, p *Principal, users []roste
 		// answers with the deactivated user).
 		in.Status = users[i].Status
 		users[i].Presence = roster.DerivePresence(in, now)
-		users[i].Teams = teams[users[i].ID]
+		if users[i].Teams == nil {
+			users[i].Teams = teams[users[i].ID]
+		} else if !seeDisabled {
+			users[i].Teams = slices.DeleteFunc(users[i].Teams, func(t roster.TeamRef) bool { return t.Disabled })
+		}
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ func (d *DB) leadGroup() {
 
 	if len(batch) == 1 {
 		r := batch[0]
-		r.err, r.panicked = d.runOne(r.ctx, r.fn)
+		r.panicked, r.err = d.runOne(r.ctx, r.fn)
 	} else {
 		d.runGroup(batch)
 	}
@@ -98,13 +98,13 @@ func (d *DB) leadGroup() {
 }
 
 // runOne runs a transaction alone, with its caller's context.
-func (d *DB) runOne(ctx context.Context, fn func(*Conn) error) (err error, panicked any) {
+func (d *DB) runOne(ctx context.Context, fn func(*Conn) error) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
 		}
 	}()
-	return d.tx(ctx, fn), nil
+	return nil, d.tx(ctx, fn)
 }
 
 // runGroup runs the batch in one transaction, each in a savepoint, and
@@ -136,7 +136,7 @@ func (d *DB) runGroup(batch []*txReq) {
 			failAll(d.dialect.mapError(err))
 			return
 		}
-		r.err, r.panicked = callTx(c, r.fn)
+		r.panicked, r.err = callTx(c, r.fn)
 		ends := []string{"RELEASE grouped"}
 		if r.err != nil || r.panicked != nil {
 			ends = []string{"ROLLBACK TO grouped", "RELEASE grouped"}
@@ -165,11 +165,11 @@ func execAll(ctx context.Context, q querier, stmts ...string) error {
 }
 
 // callTx calls fn, turning a panic into a value for its caller to raise.
-func callTx(c *Conn, fn func(*Conn) error) (err error, panicked any) {
+func callTx(c *Conn, fn func(*Conn) error) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
 		}
 	}()
-	return fn(c), nil
+	return nil, fn(c)
 }

@@ -241,11 +241,13 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 		var created, updated int64
 		var sortVal any
 		var act activity
+		var teams sql.NullString
 		if err := rows.Scan(&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Status, &u.RoleID,
-			&u.LicenseType, &u.Extension, &u.PasswordHash, &last, &created, &updated, &act.lastActive, &sortVal,
-			&act.set, &act.setAt, &act.dnd); err != nil {
+			&u.LicenseType, &u.Extension, &last, &created, &updated, &act.lastActive, &sortVal,
+			&act.set, &act.setAt, &act.dnd, &teams); err != nil {
 			return page, err
 		}
+		u.Teams = parseTeamList(teams.String)
 		u.LastLoginAt, u.CreatedAt, u.UpdatedAt = nullUS(last), fromUS(created), fromUS(updated)
 		u.Role = roleKeys[u.RoleID]
 		*u.Activity = act.input(u.Status)
@@ -347,8 +349,9 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	}
 	// Searches and team filters sort their matches; the rest walk an index.
 	sorted := f.Query != "" || f.Team != ""
-	q = listPage(col, dir, from, strings.Join(where, " AND "), limit+1, sorted)
-	return q, append(fromArgs, args...), sortKey, limit, nil
+	q = c.listPage(col, dir, from, strings.Join(where, " AND "), limit+1, sorted)
+	// The teams subquery's org comes first: it is in the select list.
+	return q, append(append([]any{orgID}, fromArgs...), args...), sortKey, limit, nil
 }
 
 // sortString renders a scanned sort value for a cursor.

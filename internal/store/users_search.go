@@ -15,7 +15,7 @@ import (
 // costs more than the rest of the row on SQLite) but filled from roleKeys.
 const listCols = `u.id AS id, u.email AS email, u.first_name AS first_name, u.last_name AS last_name,
 	u.status AS status, u.role_id AS role_id, u.license_type AS license_type, u.extension AS extension,
-	u.password_hash AS password_hash, u.last_login_at AS last_login_at, u.created_at AS created_at,
+	u.last_login_at AS last_login_at, u.created_at AS created_at,
 	u.updated_at AS updated_at, u.last_active_at AS last_active_at`
 
 // presenceCols and presenceJoins add what each user's presence is derived
@@ -26,21 +26,49 @@ const (
 )
 
 // listPage returns the page query: listCols and col as sort_val, then
-// the presence columns, of from and where, ordered by col and ID.
+// the presence columns and the user's teams (teamList), of from and
+// where, ordered by col and ID.
 //
 // When the rows come off an index in order, the presence lookups join in
 // directly and run for the page's rows alone. When the matches are sorted
 // first (searches, a team's members), joining would look up every match,
 // so the page is cut first and joined after, at the price of sorting its
 // few rows again.
-func listPage(col, dir, from, where string, limit int, sorted bool) string {
+func (c *conn) listPage(col, dir, from, where string, limit int, sorted bool) string {
 	cols := listCols + `, ` + col + ` AS sort_val`
 	rest := `WHERE ` + where + ` ORDER BY ` + col + ` ` + dir + `, u.id ` + dir + ` LIMIT ` + strconv.Itoa(limit)
+	perUser := presenceCols + `, ` + c.dialect.teamList("u.id")
 	if !sorted {
-		return `SELECT ` + cols + `, ` + presenceCols + strings.TrimRight(from, " ") + presenceJoins + rest
+		return `SELECT ` + cols + `, ` + perUser + strings.TrimRight(from, " ") + presenceJoins + rest
 	}
-	return `SELECT u.*, ` + presenceCols + ` FROM (SELECT ` + cols + from + rest + `) u` + presenceJoins +
+	return `SELECT u.*, ` + perUser + ` FROM (SELECT ` + cols + from + rest + `) u` + presenceJoins +
 		`ORDER BY u.sort_val ` + dir + `, u.id ` + dir
+}
+
+// Separators of teamList's text: team names cannot hold control
+// characters (roster.ValidateName).
+const (
+	teamSep      = "\x1e"
+	teamFieldSep = "\x1f"
+)
+
+// parseTeamList reads teamList's text: each team is "d" (disabled) or
+// "e", its ID, teamFieldSep and its name; teams are separated by teamSep.
+// It never returns nil, so that callers can tell the teams were read.
+func parseTeamList(s string) []roster.TeamRef {
+	if s == "" {
+		return []roster.TeamRef{}
+	}
+	parts := strings.Split(s, teamSep)
+	out := make([]roster.TeamRef, 0, len(parts))
+	for _, p := range parts {
+		id, name, ok := strings.Cut(p, teamFieldSep)
+		if !ok || id == "" {
+			continue
+		}
+		out = append(out, roster.TeamRef{ID: id[1:], Name: name, Disabled: id[0] == 'd'})
+	}
+	return out
 }
 
 const listFrom = ` FROM users u `

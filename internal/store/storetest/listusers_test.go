@@ -336,3 +336,62 @@ func TestListUsersRejectsBadSortAndCursor(t *testing.T) {
 		}
 	})
 }
+
+// TestListUsersCarriesTeams: each listed user comes with their teams in
+// name order, disabled ones flagged, whichever plan the page takes (index
+// walk, search, team filter); a user in no team has an empty, non-nil list
+// (read, not missing); a membership row that names another org is never
+// shown.
+func TestListUsersCarriesTeams(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		o, o2 := mkOrg(t, db), mkOrg(t, db)
+		role := mkRole(t, db, o.ID, "agent")
+		member := mkUser(t, db, o.ID, role, "member@x.test", withName("Mia", "Member"))
+		loner := mkUser(t, db, o.ID, role, "loner@x.test", withName("Lou", "Loner"))
+		ts := now()
+		beta := &roster.Team{ID: newID(), Name: "beta", CreatedAt: ts, UpdatedAt: ts}
+		alpha := &roster.Team{ID: newID(), Name: "Alpha", Disabled: true, CreatedAt: ts, UpdatedAt: ts}
+		foreign := &roster.Team{ID: newID(), Name: "Foreign", CreatedAt: ts, UpdatedAt: ts}
+		inTx(t, db, func(c *store.Conn) error {
+			for _, team := range []*roster.Team{beta, alpha} {
+				if err := c.CreateTeam(ctx, o.ID, team); err != nil {
+					return err
+				}
+				if _, err := c.AddTeamMember(ctx, o.ID, team.ID, member.ID, ptr(false), ts); err != nil {
+					return err
+				}
+			}
+			return c.CreateTeam(ctx, o2.ID, foreign)
+		})
+		// A row no code path writes: a user of o in o2's team, filed under o2.
+		insert := `INSERT INTO team_members (org_id, team_id, user_id, leader, created_at) VALUES (?, ?, ?, ?, ?)`
+		if db.Dialect() == "postgres" {
+			insert = `INSERT INTO team_members (org_id, team_id, user_id, leader, created_at) VALUES ($1, $2, $3, $4, $5)`
+		}
+		if _, err := db.SQL().ExecContext(ctx, insert, o2.ID, foreign.ID, member.ID, false, ts.UnixMicro()); err != nil {
+			t.Fatal(err)
+		}
+		want := []roster.TeamRef{{ID: alpha.ID, Name: "Alpha", Disabled: true}, {ID: beta.ID, Name: "beta"}}
+		for _, f := range []roster.UserFilter{{}, {Query: "mem"}, {Team: beta.ID}, {Sort: "-created_at"}} {
+			page, err := db.Reader().ListUsers(ctx, o.ID, f)
+			must(t, err)
+			for _, u := range page.Items {
+				switch u.ID {
+				case member.ID:
+					if !slices.Equal(u.Teams, want) {
+						t.Errorf("filter %+v: member's teams %+v, want %+v", f, u.Teams, want)
+					}
+				case loner.ID:
+					if u.Teams == nil || len(u.Teams) != 0 {
+						t.Errorf("filter %+v: loner's teams %#v, want empty and non-nil", f, u.Teams)
+					}
+				}
+			}
+			if len(page.Items) == 0 {
+				t.Errorf("filter %+v listed nobody", f)
+			}
+		}
+	})
+}
