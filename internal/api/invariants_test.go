@@ -1562,3 +1562,43 @@ func TestNoDeadlockBetweenSignInAndAdminWrites(t *testing.T) {
 		}
 	})
 }
+
+// TestPreparedUsersConcurrently: prepared users are created side by side
+// (no org lock), so the same address prepared by eight requests at once
+// must still end as one user, with every other request refused as a
+// conflict, never a server error.
+func TestPreparedUsersConcurrently(t *testing.T) {
+	t.Parallel()
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		org := e.CreateOrg("acme", roster.PlanProfessional, nil)
+		for round := range 3 {
+			email := fmt.Sprintf("twin%d@acme.test", round)
+			outs := make([]outcome, 8)
+			fns := make([]func(), len(outs))
+			for i := range outs {
+				fns[i] = func() {
+					outs[i] = fire(e, "POST", "/api/v1/invitations", org.AdminToken,
+						map[string]any{"emails": []string{email}, "role": "agent", "send": false})
+				}
+			}
+			together(fns...)
+			created := 0
+			for _, o := range outs {
+				switch {
+				case o.err != nil:
+					t.Fatalf("round %d: %v", round, o.err)
+				case o.status == http.StatusCreated:
+					created++
+				case o.status != http.StatusConflict && o.status != http.StatusUnprocessableEntity:
+					t.Fatalf("round %d: status %d (%s), want 201, 409 or 422", round, o.status, o.raw)
+				}
+			}
+			if created != 1 {
+				t.Fatalf("round %d: %d requests created %s, want 1", round, created, email)
+			}
+			if n := dbInt(t, e, `SELECT COUNT(*) FROM users WHERE email = ?`, email); n != 1 {
+				t.Fatalf("round %d: %d users with %s", round, n, email)
+			}
+		}
+	})
+}

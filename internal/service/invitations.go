@@ -71,8 +71,14 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 	v.Check("integration", roster.ValidateName(in.Integration))
 	var created []roster.User
 	err := s.store.Tx(ctx, func(tx Tx) error {
-		if err := tx.LockOrg(ctx, p.OrgID); err != nil {
-			return err
+		// Sent invitations take seats and count against the trial
+		// allowance, so senders take turns; prepared users take neither
+		// and are created side by side (a duplicate email still fails on
+		// the unique index).
+		if in.Send {
+			if err := tx.LockOrg(ctx, p.OrgID); err != nil {
+				return err
+			}
 		}
 		org, err := tx.Org(ctx, p.OrgID)
 		if err != nil {
