@@ -24,8 +24,8 @@ type dialect interface {
 	// greatest is the larger of two non-null values.
 	greatest(a, b string) string
 	// teamList is a scalar subquery of the teams of the user whose ID is
-	// the column userID, in name order, in the text form parseTeamList
-	// reads (NULL for none). Its one placeholder is the org's ID.
+	// the column userID, in the text form parseTeamList reads (NULL for
+	// none), in no particular order. Its one placeholder is the org's ID.
 	teamList(userID string) string
 }
 
@@ -33,7 +33,7 @@ type dialect interface {
 // character function and condition on the disabled flag.
 func teamListQuery(agg, chr, userID string) string {
 	return `(SELECT ` + agg + `(CASE WHEN t.disabled THEN 'd' ELSE 'e' END || t.id || ` + chr + `(31) || t.name, ` +
-		chr + `(30) ORDER BY t.name_key, t.id) FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.user_id = ` +
+		chr + `(30)) FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.user_id = ` +
 		userID + ` AND tm.org_id = ?)`
 }
 
