@@ -37,7 +37,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, page)
+	return writeUserPage(w, http.StatusOK, page)
 }
 
 func (a *API) getUser(w http.ResponseWriter, r *http.Request) error {
@@ -45,7 +45,7 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, u)
+	return writeUser(w, http.StatusOK, u)
 }
 
 type userPatch struct {
