@@ -46,6 +46,7 @@ type Tx interface {
 	SetLastLogin(ctx context.Context, orgID, userID string, at time.Time) error
 	DeleteUser(ctx context.Context, orgID, userID string) error
 	User(ctx context.Context, orgID, userID string) (*roster.User, error)
+	UserDetail(ctx context.Context, orgID, userID string) (*roster.User, error)
 	UserByEmail(ctx context.Context, orgID, email string) (*roster.User, error)
 	UsersByEmails(ctx context.Context, orgID string, emails []string) ([]roster.User, error)
 	UsersWithEmailAnyOrg(ctx context.Context, email string) ([]roster.User, error)

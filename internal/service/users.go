@@ -71,7 +71,7 @@ func (s *Service) User(ctx context.Context, p *Principal, id string) (*roster.Us
 			return nil, err
 		}
 	}
-	u, err := s.store.Read().User(ctx, p.OrgID, id)
+	u, err := s.store.Read().UserDetail(ctx, p.OrgID, id)
 	if err != nil {
 		return nil, err
 	}

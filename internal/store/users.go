@@ -71,17 +71,31 @@ func (c *Conn) DeleteUser(ctx context.Context, orgID, userID string) error {
 	return c.execOne(ctx, `DELETE FROM users WHERE org_id = ? AND id = ?`, orgID, userID)
 }
 
-// User returns one user of the org, with what their presence is derived
-// from, or ErrNotFound.
+// User returns one user of the org, or ErrNotFound.
 func (c *Conn) User(ctx context.Context, orgID, userID string) (*roster.User, error) {
+	u, err := scanUser(c.row(ctx, `SELECT `+userCols+userFrom+`WHERE u.org_id = ? AND u.id = ?`, orgID, userID))
+	if err != nil {
+		return nil, c.dialect.mapError(err)
+	}
+	return u, nil
+}
+
+// UserDetail is User with what the user's presence is derived from and
+// their teams (disabled ones flagged), read in the same query: what a
+// request for one user answers with.
+func (c *Conn) UserDetail(ctx context.Context, orgID, userID string) (*roster.User, error) {
 	var a activity
-	u, err := scanUser(c.row(ctx, `SELECT `+userCols+`, u.last_active_at, `+presenceCols+userFrom+presenceJoins+
-		`WHERE u.org_id = ? AND u.id = ?`, orgID, userID), &a.lastActive, &a.set, &a.setAt, &a.dnd)
+	var teams sql.NullString
+	// The teams subquery's org comes first: it is in the select list.
+	u, err := scanUser(c.row(ctx, `SELECT `+userCols+`, u.last_active_at, `+presenceCols+`, `+c.dialect.teamList("u.id")+
+		userFrom+presenceJoins+`WHERE u.org_id = ? AND u.id = ?`, orgID, orgID, userID),
+		&a.lastActive, &a.set, &a.setAt, &a.dnd, &teams)
 	if err != nil {
 		return nil, c.dialect.mapError(err)
 	}
 	in := a.input(u.Status)
 	u.Activity = &in
+	u.Teams = parseTeamList(teams.String)
 	return u, nil
 }
 

@@ -393,5 +393,18 @@ func TestListUsersCarriesTeams(t *testing.T) {
 				t.Errorf("filter %+v listed nobody", f)
 			}
 		}
+		// One user's detail carries the same.
+		d, err := db.Reader().UserDetail(ctx, o.ID, member.ID)
+		must(t, err)
+		if !slices.Equal(d.Teams, want) || d.Activity == nil {
+			t.Errorf("member's detail: teams %+v, activity %v; want %+v and an activity", d.Teams, d.Activity, want)
+		}
+		d, err = db.Reader().UserDetail(ctx, o.ID, loner.ID)
+		must(t, err)
+		if d.Teams == nil || len(d.Teams) != 0 {
+			t.Errorf("loner's detail: teams %#v, want empty and non-nil", d.Teams)
+		}
+		_, err = db.Reader().UserDetail(ctx, o2.ID, member.ID)
+		wantNotFound(t, err)
 	})
 }
