@@ -181,12 +181,14 @@ func (c *Conn) pgSearch(ctx context.Context, orgID, pattern string) (from string
 	if n >= manyMatches {
 		return listFrom, nil, like, []any{pattern}, nil
 	}
-	// OFFSET 0 keeps the matches a subquery of their own, planned (with
-	// the trigram index) before the join and the sort.
-	// The matches become an array first, planned on their own (with the
-	// trigram index); the page is then those rows by primary key, sorted.
-	// A join would let PostgreSQL's row estimate pick a scan of the org.
-	return listFrom, nil, `u.id = ANY(ARRAY(` + matches + `))`, []any{orgID, pattern}, nil
+	// The matches are the rows the page is cut from: OFFSET 0 keeps them a
+	// subquery of their own, planned alone (a bitmap scan of the trigram
+	// index and the table) and never merged into the outer query, where
+	// the row estimate could pick a walk of the org instead. Reading them
+	// in table order this way costs a third of looking each match up by
+	// primary key.
+	return ` FROM (SELECT * FROM users WHERE org_id = ? AND search LIKE ? ESCAPE '\' OFFSET 0) u `,
+		[]any{orgID, pattern}, like, []any{pattern}, nil
 }
 
 // manyMatches is where SQLite search switches from sorting the matches to
