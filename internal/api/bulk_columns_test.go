@@ -217,3 +217,32 @@ func TestImportQueuesNeedsQueuesManage(t *testing.T) {
 		importCSV(e, tok, "", "email,queues\nnew@example.com,\n").Want(http.StatusCreated)
 	})
 }
+
+// TestImportTeamsNeedsTeamsManage: the same for teams, which need
+// teams.manage through the API.
+func TestImportTeamsNeedsTeamsManage(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		org := e.CreateOrg("acme", roster.PlanProfessional, nil)
+		e.Do("POST", "/api/v1/teams", org.AdminToken, map[string]any{"name": "Sales"}).Want(http.StatusCreated)
+		e.Do("POST", "/api/v1/roles", org.AdminToken, map[string]any{"name": "Recruiter",
+			"permissions": []string{"invites.send", "users.read"}}).Want(http.StatusCreated)
+		_, tok := e.ActiveUser(org, "hr@acme.test", "recruiter", "")
+		before := userCount(t, e, org.ID)
+		fe := importCSV(e, tok, "", "email,teams\nnew@example.com,Sales\nother@example.com,Sales\n").FieldErrors()
+		if !strings.Contains(fe["file"], "teams.manage") {
+			t.Fatalf("import with teams by a user without teams.manage: %v", fe)
+		}
+		if n := userCount(t, e, org.ID); n != before {
+			t.Fatalf("a refused file created %d users", n-before)
+		}
+		if n := dbInt(t, e, `SELECT COUNT(*) FROM team_members WHERE org_id = ?`, org.ID); n != 0 {
+			t.Fatalf("a refused file put %d users in teams", n)
+		}
+		importCSV(e, tok, "", "email,teams\nnew@example.com,\n").Want(http.StatusCreated)
+		// With the permission the same file imports.
+		importCSV(e, org.AdminToken, "", "email,teams\nthird@example.com,Sales\n").Want(http.StatusCreated)
+		if n := dbInt(t, e, `SELECT COUNT(*) FROM team_members WHERE org_id = ?`, org.ID); n != 1 {
+			t.Fatalf("%d team memberships after an allowed import, want 1", n)
+		}
+	})
+}

@@ -13,6 +13,8 @@ type bulkStore interface {
 	// in the org is a Conflict.
 	InsertUsers(ctx context.Context, orgID string, users []roster.User) error
 	InsertAuditEvents(ctx context.Context, orgID string, events []roster.AuditEvent) error
+	InsertInvitations(ctx context.Context, orgID string, invs []roster.Invitation) error
+	EnqueueEmails(ctx context.Context, orgID string, emails []roster.Email) error
 	// ExistingEmails returns which of emails are taken in the org.
 	ExistingEmails(ctx context.Context, orgID string, emails []string) (map[string]bool, error)
 	// ExtensionsInUse returns every extension held in the org.

@@ -75,8 +75,9 @@ type ImportReport struct {
 	IgnoredColumns []string          `json:"ignored_columns"`
 	Errors         []ImportError     `json:"errors"`
 	ErrorCount     int               `json:"error_count"`
-	// queuesRefused notes that the file's queue values were refused once.
-	queuesRefused bool
+	// refused notes the columns whose values were refused for want of a
+	// permission, so that the file is told once per column.
+	refused map[string]bool
 }
 
 // header returns the file's name for a registry column, or the column's
@@ -547,20 +548,18 @@ func (s *Service) applyImportChunk(ctx context.Context, tx Tx, p *Principal, org
 	if err := tx.InsertUsers(ctx, p.OrgID, users); err != nil {
 		return 0, err
 	}
-	var events []roster.AuditEvent
+	var batch invitationBatch
 	for i := range users {
 		u := &users[i]
 		if u.Status == roster.StatusInvited {
-			if err := s.issueInvitation(ctx, tx, p, org, u, integration); err != nil {
+			if err := s.addInvitation(&batch, p, org, u, integration); err != nil {
 				return 0, err
 			}
 			continue
 		}
-		events = append(events, roster.AuditEvent{ID: s.newID(), ActorID: p.UserID, ActorLabel: p.Label(), IP: p.IP,
-			Action: "user.prepared", TargetType: "user", TargetID: u.ID, TargetLabel: u.Email,
-			After: userSnapshot(u), CreatedAt: now})
+		batch.events = append(batch.events, s.auditEvent(p, "user.prepared", "user", u.ID, u.Email, nil, userSnapshot(u)))
 	}
-	if err := tx.InsertAuditEvents(ctx, p.OrgID, events); err != nil {
+	if err := batch.write(ctx, tx, p.OrgID); err != nil {
 		return 0, err
 	}
 	// A role linked to teams puts its new holders in them, as an invitation does.

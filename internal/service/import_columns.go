@@ -82,17 +82,30 @@ func parseQueuesCell(r *ImportRow, v string) error {
 	return nil
 }
 
-// checkImportPermissions records, as a problem of the whole file, columns
-// the principal may not set: queue memberships need queues.manage, as
-// they do through the API.
+// checkImportPermissions records, as a problem of the whole file (once
+// per column), columns the principal may not set: team memberships need
+// teams.manage and queue memberships queues.manage, as they do through
+// the API.
 func checkImportPermissions(p *Principal, r *ImportRow, rep *ImportReport) {
-	if p.Require(roster.PermQueuesManage) == nil {
+	if names, _ := r.Extra[extraTeams].([]string); len(names) > 0 {
+		refuseColumn(p, rep, "teams", roster.PermTeamsManage)
+	}
+	if cells, _ := r.Extra[extraQueues].([]queueCell); len(cells) > 0 {
+		refuseColumn(p, rep, "queues", roster.PermQueuesManage)
+	}
+}
+
+// refuseColumn records that column needs perm, unless p has it or the file
+// was already told.
+func refuseColumn(p *Principal, rep *ImportReport, column string, perm roster.Permission) {
+	if p.Require(perm) == nil || rep.refused[column] {
 		return
 	}
-	if cells, _ := r.Extra[extraQueues].([]queueCell); len(cells) > 0 && !rep.queuesRefused {
-		rep.queuesRefused = true
-		rep.add(0, rep.header("queues"), "assigning queues needs the %s permission; remove the column or its values", roster.PermQueuesManage)
+	if rep.refused == nil {
+		rep.refused = map[string]bool{}
 	}
+	rep.refused[column] = true
+	rep.add(0, rep.header(column), "assigning %s needs the %s permission; remove the column or its values", column, perm)
 }
 
 // phonePatch returns the row's phone patch, creating it.

@@ -117,24 +117,34 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 				return err
 			}
 		}
+		// Everything is written in a few multi-row statements: a bulk
+		// invitation of a thousand would otherwise be thousands.
 		now := s.clock()
+		created = make([]roster.User, 0, len(emails))
 		for _, e := range emails {
-			u := &roster.User{ID: s.newID(), OrgID: p.OrgID, Email: e, Status: roster.StatusPrepared, RoleID: role.ID,
+			u := roster.User{ID: s.newID(), OrgID: p.OrgID, Email: e, Status: roster.StatusPrepared, RoleID: role.ID,
 				Role: role.Key, LicenseType: in.LicenseType, CreatedAt: now, UpdatedAt: now}
 			if in.Send {
 				u.Status = roster.StatusInvited
 			}
-			if err := tx.CreateUser(ctx, p.OrgID, u); err != nil {
-				return err
-			}
+			created = append(created, u)
+		}
+		if err := tx.InsertUsers(ctx, p.OrgID, created); err != nil {
+			return err
+		}
+		var batch invitationBatch
+		for i := range created {
+			u := &created[i]
 			if in.Send {
-				if err := s.issueInvitation(ctx, tx, p, org, u, in.Integration); err != nil {
+				if err := s.addInvitation(&batch, p, org, u, in.Integration); err != nil {
 					return err
 				}
-			} else if err := s.audit(ctx, tx, p, "user.prepared", "user", u.ID, u.Email, nil, userSnapshot(u)); err != nil {
-				return err
+			} else {
+				batch.events = append(batch.events, s.auditEvent(p, "user.prepared", "user", u.ID, u.Email, nil, userSnapshot(u)))
 			}
-			created = append(created, *u)
+		}
+		if err := batch.write(ctx, tx, p.OrgID); err != nil {
+			return err
 		}
 		// One pass for all invitees: they share the role and its teams.
 		ids := make([]string, len(created))
@@ -178,17 +188,33 @@ func seatsError(pool *roster.LicensePool, n int) error {
 // issueInvitation creates a pending invitation for u, queues its email and
 // audits it, all in tx.
 func (s *Service) issueInvitation(ctx context.Context, tx Tx, p *Principal, org *roster.Org, u *roster.User, integration string) error {
+	var b invitationBatch
+	if err := s.addInvitation(&b, p, org, u, integration); err != nil {
+		return err
+	}
+	return b.write(ctx, tx, p.OrgID)
+}
+
+// invitationBatch holds what issuing invitations writes (the invitations,
+// their emails and audit events), so that many are written in a few
+// multi-row statements rather than three statements each.
+type invitationBatch struct {
+	invitations []roster.Invitation
+	emails      []roster.Email
+	events      []roster.AuditEvent
+}
+
+// addInvitation adds a pending invitation for u, its email and its audit
+// event to b.
+func (s *Service) addInvitation(b *invitationBatch, p *Principal, org *roster.Org, u *roster.User, integration string) error {
 	token, hash, err := s.newToken(prefixInvite)
 	if err != nil {
 		return err
 	}
 	now := s.clock()
-	inv := &roster.Invitation{ID: s.newID(), UserID: u.ID, Email: u.Email, Role: u.Role, LicenseType: u.LicenseType,
+	inv := roster.Invitation{ID: s.newID(), UserID: u.ID, Email: u.Email, Role: u.Role, LicenseType: u.LicenseType,
 		Integration: integration, InviterID: p.UserID, Status: roster.InvitePending, CreatedAt: now,
 		ExpiresAt: now.Add(s.inviteTTL(org)), TokenHash: hash}
-	if err := tx.CreateInvitation(ctx, p.OrgID, inv); err != nil {
-		return err
-	}
 	link := s.link("/invite/accept", token)
 	inviter := p.Label()
 	if p.Operator {
@@ -198,11 +224,23 @@ func (s *Service) issueInvitation(ctx context.Context, tx Tx, p *Principal, org 
 	if err != nil {
 		return err
 	}
-	if err := s.enqueue(ctx, tx, p.OrgID, u.Email, msg, link); err != nil {
+	b.invitations = append(b.invitations, inv)
+	b.emails = append(b.emails, roster.Email{ID: s.newID(), To: u.Email, Subject: msg.Subject, Text: msg.Text,
+		HTML: msg.HTML, Link: link, CreatedAt: now})
+	b.events = append(b.events, s.auditEvent(p, "user.invited", "user", u.ID, u.Email, nil,
+		map[string]any{"user": userSnapshot(u), "invitation_id": inv.ID, "expires_at": inv.ExpiresAt, "integration": integration}))
+	return nil
+}
+
+// write inserts the batch in tx.
+func (b *invitationBatch) write(ctx context.Context, tx Tx, orgID string) error {
+	if err := tx.InsertInvitations(ctx, orgID, b.invitations); err != nil {
 		return err
 	}
-	return s.audit(ctx, tx, p, "user.invited", "user", u.ID, u.Email, nil,
-		map[string]any{"user": userSnapshot(u), "invitation_id": inv.ID, "expires_at": inv.ExpiresAt, "integration": integration})
+	if err := tx.EnqueueEmails(ctx, orgID, b.emails); err != nil {
+		return err
+	}
+	return tx.InsertAuditEvents(ctx, orgID, b.events)
 }
 
 // enqueue writes an email to the outbox in tx.
@@ -277,15 +315,19 @@ func (s *Service) SendInvites(ctx context.Context, p *Principal, userIDs []strin
 				return seatsError(pool, n)
 			}
 		}
+		var batch invitationBatch
 		for _, u := range users {
 			u.Status, u.UpdatedAt = roster.StatusInvited, s.clock()
 			if err := tx.UpdateUser(ctx, p.OrgID, u); err != nil {
 				return err
 			}
-			if err := s.issueInvitation(ctx, tx, p, org, u, integration); err != nil {
+			if err := s.addInvitation(&batch, p, org, u, integration); err != nil {
 				return err
 			}
 			out = append(out, *u)
+		}
+		if err := batch.write(ctx, tx, p.OrgID); err != nil {
+			return err
 		}
 		return tx.AddInvitationsSent(ctx, p.OrgID, len(users))
 	})

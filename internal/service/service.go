@@ -201,16 +201,25 @@ const (
 
 // audit writes an audit event in tx.
 func (s *Service) audit(ctx context.Context, tx Tx, p *Principal, action, targetType, targetID, targetLabel string, before, after any) error {
-	e := &roster.AuditEvent{
-		ID: s.newID(), Action: action, TargetType: targetType, TargetID: targetID, TargetLabel: targetLabel,
-		Before: before, After: after, CreatedAt: s.clock(),
-	}
+	e := s.auditEvent(p, action, targetType, targetID, targetLabel, before, after)
 	orgID := ""
 	if p != nil {
 		orgID = p.OrgID
+	}
+	return tx.InsertAudit(ctx, orgID, &e)
+}
+
+// auditEvent is the event audit records, for callers that write many at
+// once; p may be nil for the system.
+func (s *Service) auditEvent(p *Principal, action, targetType, targetID, targetLabel string, before, after any) roster.AuditEvent {
+	e := roster.AuditEvent{
+		ID: s.newID(), Action: action, TargetType: targetType, TargetID: targetID, TargetLabel: targetLabel,
+		Before: before, After: after, CreatedAt: s.clock(),
+	}
+	if p != nil {
 		e.ActorID, e.ActorLabel, e.IP = p.UserID, p.Label(), p.IP
 	}
-	return tx.InsertAudit(ctx, orgID, e)
+	return e
 }
 
 // Now returns the service's current time.

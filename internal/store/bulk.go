@@ -75,6 +75,30 @@ func (c *Conn) InsertAuditEvents(ctx context.Context, orgID string, events []ros
 		})
 }
 
+// InsertInvitations creates many invitations of the org in as few
+// statements as possible.
+func (c *Conn) InsertInvitations(ctx context.Context, orgID string, invs []roster.Invitation) error {
+	return c.insertRows(ctx, `INSERT INTO invitations (id, org_id, user_id, email, role_key, license_type, integration,
+			inviter_id, status, token_hash, created_at, expires_at)`, 12, len(invs),
+		func(i int) []any {
+			inv := &invs[i]
+			return []any{inv.ID, orgID, inv.UserID, inv.Email, inv.Role, inv.LicenseType, inv.Integration, inv.InviterID,
+				string(inv.Status), inv.TokenHash, us(inv.CreatedAt), us(inv.ExpiresAt)}
+		})
+}
+
+// EnqueueEmails queues many emails of the org for delivery in as few
+// statements as possible.
+func (c *Conn) EnqueueEmails(ctx context.Context, orgID string, emails []roster.Email) error {
+	return c.insertRows(ctx, `INSERT INTO outbox (id, org_id, recipient, subject, body_text, body_html, link, status,
+			attempts, next_attempt_at, created_at)`, 11, len(emails),
+		func(i int) []any {
+			e := &emails[i]
+			return []any{e.ID, orgID, e.To, e.Subject, e.Text, e.HTML, e.Link, roster.EmailPending, 0,
+				us(e.CreatedAt), us(e.CreatedAt)}
+		})
+}
+
 // inChunks calls fn with successive slices of at most bulkRows values.
 func inChunks(values []string, fn func(chunk []string) error) error {
 	for start := 0; start < len(values); start += bulkRows {

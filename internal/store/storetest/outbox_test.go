@@ -168,3 +168,54 @@ func TestOutbox(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchInvitationsAndEmails: the multi-row inserts of a bulk
+// invitation store what the one-row ones do, in the given org only.
+func TestBatchInvitationsAndEmails(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		o, o2 := mkOrg(t, db), mkOrg(t, db)
+		role := mkRole(t, db, o.ID, "agent")
+		ts := now()
+		var invs []roster.Invitation
+		var emails []roster.Email
+		for i := range 3 {
+			u := mkUser(t, db, o.ID, role, uniq("batch")+"@x.test", withStatus(roster.StatusInvited))
+			invs = append(invs, roster.Invitation{ID: newID(), UserID: u.ID, Email: u.Email, Role: "agent", LicenseType: "",
+				Integration: "Salesforce", InviterID: u.ID, Status: roster.InvitePending, TokenHash: hash("inv"),
+				CreatedAt: ts, ExpiresAt: ts.Add(time.Duration(i+1) * time.Hour)})
+			emails = append(emails, roster.Email{ID: newID(), To: u.Email, Subject: "Join", Text: "text", HTML: "<p>x</p>",
+				Link: "https://x.test/i", CreatedAt: ts})
+		}
+		inTx(t, db, func(c *store.Conn) error {
+			if err := c.InsertInvitations(ctx, o.ID, invs); err != nil {
+				return err
+			}
+			return c.EnqueueEmails(ctx, o.ID, emails)
+		})
+		for _, want := range invs {
+			got, err := db.Reader().Invitation(ctx, o.ID, want.ID)
+			must(t, err)
+			if got.UserID != want.UserID || got.Email != want.Email || got.Integration != want.Integration ||
+				got.Status != roster.InvitePending || !got.ExpiresAt.Equal(want.ExpiresAt) || string(got.TokenHash) != string(want.TokenHash) {
+				t.Errorf("invitation %s: got %+v, want %+v", want.ID, got, want)
+			}
+			_, err = db.Reader().Invitation(ctx, o2.ID, want.ID)
+			wantNotFound(t, err)
+		}
+		got, err := db.Reader().Emails(ctx, o.ID, 10)
+		must(t, err)
+		if len(got) != 3 {
+			t.Fatalf("org's emails: %d, want 3", len(got))
+		}
+		for _, e := range got {
+			if e.Status != roster.EmailPending || e.Subject != "Join" || e.Link != "https://x.test/i" {
+				t.Errorf("email %+v", e)
+			}
+		}
+		if other, _ := db.Reader().Emails(ctx, o2.ID, 10); len(other) != 0 {
+			t.Fatalf("another org sees %d emails", len(other))
+		}
+	})
+}
