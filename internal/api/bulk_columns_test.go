@@ -196,53 +196,43 @@ func TestImportQueuesErrors(t *testing.T) {
 	})
 }
 
-// TestImportQueuesNeedsQueuesManage: someone who may invite but not
-// manage queues cannot queue people by import, as they cannot through
-// the API; the same file without queues imports.
-func TestImportQueuesNeedsQueuesManage(t *testing.T) {
-	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
-		org := e.CreateOrg("acme", roster.PlanProfessional, nil)
-		e.Do("POST", "/api/v1/queues", org.AdminToken, map[string]any{"name": "Support"}).Want(http.StatusCreated)
-		e.Do("POST", "/api/v1/roles", org.AdminToken, map[string]any{"name": "Recruiter",
-			"permissions": []string{"invites.send", "users.read"}}).Want(http.StatusCreated)
-		_, tok := e.ActiveUser(org, "hr@acme.test", "recruiter", "")
-		before := userCount(t, e, org.ID)
-		fe := importCSV(e, tok, "", "email,queues\nnew@example.com,Support:1\n").FieldErrors()
-		if !strings.Contains(fe["file"], "queues.manage") {
-			t.Fatalf("import with queues by a user without queues.manage: %v", fe)
-		}
-		if n := userCount(t, e, org.ID); n != before {
-			t.Fatalf("a refused file created %d users", n-before)
-		}
-		importCSV(e, tok, "", "email,queues\nnew@example.com,\n").Want(http.StatusCreated)
-	})
-}
-
-// TestImportTeamsNeedsTeamsManage: the same for teams, which need
-// teams.manage through the API.
-func TestImportTeamsNeedsTeamsManage(t *testing.T) {
-	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
-		org := e.CreateOrg("acme", roster.PlanProfessional, nil)
-		e.Do("POST", "/api/v1/teams", org.AdminToken, map[string]any{"name": "Sales"}).Want(http.StatusCreated)
-		e.Do("POST", "/api/v1/roles", org.AdminToken, map[string]any{"name": "Recruiter",
-			"permissions": []string{"invites.send", "users.read"}}).Want(http.StatusCreated)
-		_, tok := e.ActiveUser(org, "hr@acme.test", "recruiter", "")
-		before := userCount(t, e, org.ID)
-		fe := importCSV(e, tok, "", "email,teams\nnew@example.com,Sales\nother@example.com,Sales\n").FieldErrors()
-		if !strings.Contains(fe["file"], "teams.manage") {
-			t.Fatalf("import with teams by a user without teams.manage: %v", fe)
-		}
-		if n := userCount(t, e, org.ID); n != before {
-			t.Fatalf("a refused file created %d users", n-before)
-		}
-		if n := dbInt(t, e, `SELECT COUNT(*) FROM team_members WHERE org_id = ?`, org.ID); n != 0 {
-			t.Fatalf("a refused file put %d users in teams", n)
-		}
-		importCSV(e, tok, "", "email,teams\nnew@example.com,\n").Want(http.StatusCreated)
-		// With the permission the same file imports.
-		importCSV(e, org.AdminToken, "", "email,teams\nthird@example.com,Sales\n").Want(http.StatusCreated)
-		if n := dbInt(t, e, `SELECT COUNT(*) FROM team_members WHERE org_id = ?`, org.ID); n != 1 {
-			t.Fatalf("%d team memberships after an allowed import, want 1", n)
-		}
-	})
+// TestImportMembershipsNeedTheirPermission: someone who may invite but not
+// manage queues or teams cannot put people in them by import, as they
+// cannot through the API; the same file without values imports, and with
+// the permission the memberships are made.
+func TestImportMembershipsNeedTheirPermission(t *testing.T) {
+	for _, c := range []struct{ column, create, cell, table, perm string }{
+		{"queues", "/api/v1/queues", "Support:1", "queue_members", "queues.manage"},
+		{"teams", "/api/v1/teams", "Support", "team_members", "teams.manage"},
+	} {
+		t.Run(c.column, func(t *testing.T) {
+			apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+				org := e.CreateOrg("acme", roster.PlanProfessional, nil)
+				e.Do("POST", c.create, org.AdminToken, map[string]any{"name": "Support"}).Want(http.StatusCreated)
+				e.Do("POST", "/api/v1/roles", org.AdminToken, map[string]any{"name": "Recruiter",
+					"permissions": []string{"invites.send", "users.read"}}).Want(http.StatusCreated)
+				_, tok := e.ActiveUser(org, "hr@acme.test", "recruiter", "")
+				before := userCount(t, e, org.ID)
+				members := func() int {
+					return dbInt(t, e, `SELECT COUNT(*) FROM `+c.table+` WHERE org_id = ?`, org.ID)
+				}
+				file := "email," + c.column + "\nnew@example.com," + c.cell + "\nother@example.com," + c.cell + "\n"
+				fe := importCSV(e, tok, "", file).FieldErrors()
+				if !strings.Contains(fe["file"], c.perm) {
+					t.Fatalf("import with %s by a user without %s: %v", c.column, c.perm, fe)
+				}
+				if n := userCount(t, e, org.ID); n != before {
+					t.Fatalf("a refused file created %d users", n-before)
+				}
+				if n := members(); n != 0 {
+					t.Fatalf("a refused file made %d memberships", n)
+				}
+				importCSV(e, tok, "", "email,"+c.column+"\nnew@example.com,\n").Want(http.StatusCreated)
+				importCSV(e, org.AdminToken, "", "email,"+c.column+"\nthird@example.com,"+c.cell+"\n").Want(http.StatusCreated)
+				if n := members(); n != 1 {
+					t.Fatalf("%d memberships after an allowed import, want 1", n)
+				}
+			})
+		})
+	}
 }
