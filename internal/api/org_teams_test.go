@@ -122,6 +122,18 @@ func TestTeams(t *testing.T) {
 		if u := e.Do("GET", "/api/v1/users/"+rep, mgrTok, nil).Want(http.StatusOK).JSON(); u["teams"] != nil {
 			t.Fatalf("manager sees the disabled team on the user: %v", u["teams"])
 		}
+		listed := false
+		for _, u := range e.Do("GET", "/api/v1/users?limit=500", mgrTok, nil).Want(http.StatusOK).Items() {
+			if u["id"] == rep {
+				listed = true
+				if u["teams"] != nil {
+					t.Fatalf("manager sees the disabled team on the user in the list: %v", u["teams"])
+				}
+			}
+		}
+		if !listed {
+			t.Fatalf("the team's member is missing from the manager's list")
+		}
 		if my := e.Do("GET", "/api/v1/me/team", leadTok, nil).Want(http.StatusOK).JSON(); len(my["teams"].([]any)) != 0 {
 			t.Fatalf("disabled team on My Team: %v", my)
 		}
