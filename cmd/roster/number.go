@@ -49,6 +49,10 @@ func numberAdd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if len(numbers) == 0 {
 		return usageError("give the number to add in E.164 form, e.g. +14155550100")
 	}
+	if main && len(numbers) > 1 {
+		// Each would take the main role from the one before.
+		return usageError("--main takes one number: an org has one main number")
+	}
 	for _, n := range numbers {
 		pn, err := a.Service.AddPhoneNumber(ctx, service.Operator(id), n, label, main)
 		if err != nil {

@@ -41,6 +41,9 @@ func TestNumberCLI(t *testing.T) {
 			if code, out := run("number", "add", "--org", "acme"); code != 2 || !strings.Contains(out, "E.164") {
 				t.Fatalf("no number: %d %s", code, out)
 			}
+			if code, out := run("number", "add", "--org", "acme", "--main", "+14155550102", "+14155550103"); code != 2 || !strings.Contains(out, "one main number") {
+				t.Fatalf("--main with two numbers: %d %s", code, out)
+			}
 			if code, out := run("number", "add", "--org", "nope", "+14155550101"); code != 1 || !strings.Contains(out, `no org with slug "nope"`) {
 				t.Fatalf("unknown org: %d %s", code, out)
 			}
