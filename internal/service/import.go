@@ -152,7 +152,7 @@ func (s *Service) ImportUsers(ctx context.Context, p *Principal, in ImportInput)
 // importTx checks the file and, unless it has problems or this is a dry
 // run, applies it, in one transaction under the org's lock.
 func (s *Service) importTx(ctx context.Context, p *Principal, in ImportInput, open func() (io.Reader, error), rep *ImportReport) error {
-	return s.store.Tx(ctx, func(tx Tx) error {
+	return s.store.BulkTx(ctx, func(tx Tx) error {
 		if err := tx.LockOrg(ctx, p.OrgID); err != nil {
 			return err
 		}

@@ -86,7 +86,7 @@ func (s *Service) SeedUsers(ctx context.Context, p *Principal, in SeedInput) (in
 	for done < in.Users {
 		n := min(seedBatch, in.Users-done)
 		batch := g.users(in.OrgID, n, s.newID)
-		err := s.store.Tx(ctx, func(tx Tx) error {
+		err := s.store.BulkTx(ctx, func(tx Tx) error {
 			if err := tx.LockOrg(ctx, in.OrgID); err != nil {
 				return err
 			}

@@ -93,6 +93,11 @@ type Store interface {
 	// Tx runs fn in one write transaction: all of fn's writes, audit
 	// events and outbox rows commit together or not at all.
 	Tx(ctx context.Context, fn func(Tx) error) error
+	// BulkTx is Tx for a transaction that may be large (an import, a
+	// seed): it never shares a commit with others (see the store's grouped
+	// commits), whose rollback points would have to keep a copy of every
+	// page it changes.
+	BulkTx(ctx context.Context, fn func(Tx) error) error
 }
 
 // Config is what the service needs to know of the deployment.

@@ -32,19 +32,22 @@ const maxGroup = 64
 
 // txReq is one caller's transaction waiting for its turn.
 type txReq struct {
-	ctx  context.Context
-	fn   func(*Conn) error
-	wake chan struct{} // done, or the caller's turn to lead the next group
-	done bool
-	err  error
+	ctx context.Context
+	fn  func(*Conn) error
+	// alone: never grouped (see DB.TxAlone).
+	alone bool
+	wake  chan struct{} // done, or the caller's turn to lead the next group
+	done  bool
+	err   error
 	// panicked holds a panic of fn, raised again in the caller's goroutine.
 	panicked any
 }
 
-// groupTx runs fn as one write transaction, grouped with others waiting.
-func (d *DB) groupTx(ctx context.Context, fn func(*Conn) error) error {
+// groupTx runs fn as one write transaction, grouped with others waiting
+// unless alone.
+func (d *DB) groupTx(ctx context.Context, fn func(*Conn) error, alone bool) error {
 	g := d.group
-	r := &txReq{ctx: ctx, fn: fn, wake: make(chan struct{}, 1)}
+	r := &txReq{ctx: ctx, fn: fn, alone: alone, wake: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, r)
 	lead := !g.running
@@ -67,7 +70,12 @@ func (d *DB) groupTx(ctx context.Context, fn func(*Conn) error) error {
 func (d *DB) leadGroup() {
 	g := d.group
 	g.mu.Lock()
-	n := min(len(g.queue), maxGroup)
+	// The head of the queue and those after it, up to one that must run
+	// alone; one at the head runs by itself.
+	n := 1
+	for !g.queue[0].alone && n < min(len(g.queue), maxGroup) && !g.queue[n].alone {
+		n++
+	}
 	batch := make([]*txReq, n)
 	copy(batch, g.queue)
 	g.queue = append(g.queue[:0], g.queue[n:]...)

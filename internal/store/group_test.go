@@ -219,3 +219,44 @@ func TestGroupCommitUnderLoad(t *testing.T) {
 		t.Fatalf("counter = %v, want %v", got, want)
 	}
 }
+
+// TestTxAloneNeverGroups queues an ordinary transaction, one that must run
+// alone, and two more ordinary ones: the one marked alone runs by itself
+// (not detached, so in no group's savepoint), the first ordinary one too
+// (the next in line cannot join it), and the last two together.
+func TestTxAloneNeverGroups(t *testing.T) {
+	d := openGroupTestDB(t)
+	release, held := holdWriter(t, d)
+	grouped := make([]bool, 4)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		fn := func(c *Conn) error {
+			grouped[i] = c.detached
+			_, err := c.exec(context.Background(), `INSERT INTO g VALUES (?)`, i)
+			return err
+		}
+		wg.Go(func() {
+			var err error
+			if i == 1 {
+				err = d.TxAlone(context.Background(), fn)
+			} else {
+				err = d.Tx(context.Background(), fn)
+			}
+			if err != nil {
+				t.Errorf("transaction %d: %v", i, err)
+			}
+		})
+		waitQueued(t, d, i+1)
+	}
+	release()
+	wg.Wait()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{false, false, true, true}; !slices.Equal(grouped, want) {
+		t.Fatalf("grouped %v, want %v", grouped, want)
+	}
+	if got := committedValues(t, d); !slices.Equal(got, []int{-1, 0, 1, 2, 3}) {
+		t.Fatalf("committed %v", got)
+	}
+}

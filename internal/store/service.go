@@ -16,3 +16,8 @@ func (s ServiceStore) Read() service.Tx { return s.DB.Reader() }
 func (s ServiceStore) Tx(ctx context.Context, fn func(service.Tx) error) error {
 	return s.DB.Tx(ctx, func(c *Conn) error { return fn(c) })
 }
+
+// BulkTx implements service.Store.
+func (s ServiceStore) BulkTx(ctx context.Context, fn func(service.Tx) error) error {
+	return s.DB.TxAlone(ctx, func(c *Conn) error { return fn(c) })
+}

@@ -180,7 +180,18 @@ type Conn struct{ conn }
 // together commit together (see groupCommit).
 func (d *DB) Tx(ctx context.Context, fn func(*Conn) error) error {
 	if d.group != nil {
-		return d.groupTx(ctx, fn)
+		return d.groupTx(ctx, fn, false)
+	}
+	return d.tx(ctx, fn)
+}
+
+// TxAlone is Tx for a transaction that may change much of the database
+// (an import): on SQLite it takes its turn like any other but never shares
+// a commit, because in a group it would run in a savepoint, and a
+// savepoint keeps a copy of every page changed since it began.
+func (d *DB) TxAlone(ctx context.Context, fn func(*Conn) error) error {
+	if d.group != nil {
+		return d.groupTx(ctx, fn, true)
 	}
 	return d.tx(ctx, fn)
 }
