@@ -19,6 +19,9 @@ import (
 type stmtCache struct {
 	db  *sql.DB
 	max int
+	// poolWait bounds how long a transaction waits to prepare a statement
+	// through the pool (see tryGet).
+	poolWait time.Duration
 
 	mu    sync.Mutex
 	lru   *list.List // of *cachedStmt, most recent first
@@ -33,7 +36,7 @@ type cachedStmt struct {
 }
 
 func newStmtCache(db *sql.DB, max int) *stmtCache {
-	return &stmtCache{db: db, max: max, lru: list.New(), byKey: map[string]*list.Element{}}
+	return &stmtCache{db: db, max: max, poolWait: poolWait, lru: list.New(), byKey: map[string]*list.Element{}}
 }
 
 // get returns the prepared statement for query, preparing it on first
@@ -68,16 +71,15 @@ func (c *stmtCache) get(ctx context.Context, query string) (*cachedStmt, error) 
 	return c.pinLocked(el), nil
 }
 
-// poolWait bounds how long a transaction waits for a free pool connection
-// to prepare a statement for the cache: a free one is there at once or not
-// soon.
+// poolWait is how long a transaction waits to prepare a statement through
+// the pool for the cache: a free connection is there at once or not soon.
 const poolWait = 2 * time.Millisecond
 
 // tryGet is get for a caller inside a transaction: it gives up (nil) when
 // no pool connection is free within poolWait or the pool cannot prepare
 // the query, and the caller prepares it on its own connection instead.
 func (c *stmtCache) tryGet(ctx context.Context, query string) *cachedStmt {
-	ctx, cancel := context.WithTimeout(ctx, poolWait)
+	ctx, cancel := context.WithTimeout(ctx, c.poolWait)
 	defer cancel()
 	cs, err := c.get(ctx, query)
 	if err != nil {

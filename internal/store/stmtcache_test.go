@@ -170,6 +170,9 @@ func TestStmtCacheKeepsTransactionStatements(t *testing.T) {
 	}
 	cache := newStmtCache(db, 10)
 	defer cache.close()
+	// Generous, so that a slow machine (the race detector) does not make
+	// the pool look busy; the pool opens its second connection on demand.
+	cache.poolWait = 10 * time.Second
 	const insert = `INSERT INTO n VALUES (?)`
 	run := func(query string, args ...any) {
 		t.Helper()
@@ -191,6 +194,7 @@ func TestStmtCacheKeepsTransactionStatements(t *testing.T) {
 	}
 
 	db.SetMaxOpenConns(1)
+	cache.poolWait = 50 * time.Millisecond
 	const other = `INSERT INTO n VALUES (? + 1)`
 	done := make(chan struct{})
 	go func() { defer close(done); run(other, 2) }()
