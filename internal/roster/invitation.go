@@ -106,13 +106,6 @@ type Page[T any] struct {
 	NextCursor string `json:"next_cursor"`
 }
 
-// Session is a signed-in browser; only its token's hash is stored.
-type Session struct {
-	ID, OrgID, UserID string
-	ExpiresAt         time.Time
-	LastSeenAt        time.Time
-}
-
 // APIToken is a stored API token; only its hash is stored.
 type APIToken struct {
 	ID, OrgID, UserID, Name string

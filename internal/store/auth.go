@@ -88,20 +88,6 @@ func (c *Conn) CreateSession(ctx context.Context, orgID, id, userID string, hash
 	return c.noteActivity(ctx, orgID, now, "?", userID)
 }
 
-// SessionByTokenHash finds a session by its token's hash (the token
-// identifies the org), or ErrNotFound.
-func (c *Conn) SessionByTokenHash(ctx context.Context, hash []byte) (*roster.Session, error) {
-	var s roster.Session
-	var exp, seen int64
-	err := c.row(ctx, `SELECT id, org_id, user_id, expires_at, last_seen_at FROM sessions WHERE token_hash = ?`, hash).
-		Scan(&s.ID, &s.OrgID, &s.UserID, &exp, &seen)
-	if err != nil {
-		return nil, c.dialect.mapError(err)
-	}
-	s.ExpiresAt, s.LastSeenAt = fromUS(exp), fromUS(seen)
-	return &s, nil
-}
-
 // TouchSession slides a session's expiry and records the user's activity.
 func (c *Conn) TouchSession(ctx context.Context, orgID, id string, now, expires time.Time) error {
 	// The user's row first, as everywhere else: see lockUser.

@@ -107,12 +107,7 @@ func (d *DB) leadGroup() {
 
 // runOne runs a transaction alone, with its caller's context.
 func (d *DB) runOne(ctx context.Context, fn func(*Conn) error) (panicked any, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			panicked = p
-		}
-	}()
-	return nil, d.tx(ctx, fn)
+	return catch(func() error { return d.tx(ctx, fn) })
 }
 
 // runGroup runs the batch in one transaction, each in a savepoint, and
@@ -144,7 +139,7 @@ func (d *DB) runGroup(batch []*txReq) {
 			failAll(d.dialect.mapError(err))
 			return
 		}
-		r.panicked, r.err = callTx(c, r.fn)
+		r.panicked, r.err = catch(func() error { return r.fn(c) })
 		ends := []string{"RELEASE grouped"}
 		if r.err != nil || r.panicked != nil {
 			ends = []string{"ROLLBACK TO grouped", "RELEASE grouped"}
@@ -172,12 +167,13 @@ func execAll(ctx context.Context, q querier, stmts ...string) error {
 	return nil
 }
 
-// callTx calls fn, turning a panic into a value for its caller to raise.
-func callTx(c *Conn, fn func(*Conn) error) (panicked any, err error) {
+// catch calls fn, turning a panic into a value for fn's caller, in its
+// own goroutine, to raise again.
+func catch(fn func() error) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
 		}
 	}()
-	return nil, fn(c)
+	return nil, fn()
 }

@@ -49,9 +49,8 @@ func (c *Conn) PresenceInputs(ctx context.Context, orgID string, userIDs []strin
 	for _, id := range userIDs {
 		args = append(args, id)
 	}
-	rows, err := c.query(ctx, `SELECT u.id, u.status, p.status, ps.dnd, p.set_at, u.last_active_at
-		FROM users u LEFT JOIN presence p ON p.user_id = u.id LEFT JOIN phone_settings ps ON ps.user_id = u.id
-		WHERE `+c.orgTerm("u.org_id")+` AND u.id IN (`+placeholders(len(userIDs))+`)`, args...)
+	rows, err := c.query(ctx, `SELECT u.id, u.status, u.last_active_at, `+presenceCols+` FROM users u`+presenceJoins+
+		`WHERE `+c.orgTerm("u.org_id")+` AND u.id IN (`+placeholders(len(userIDs))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +59,7 @@ func (c *Conn) PresenceInputs(ctx context.Context, orgID string, userIDs []strin
 		var id string
 		var status roster.Status
 		var a activity
-		if err := rows.Scan(&id, &status, &a.set, &a.dnd, &a.setAt, &a.lastActive); err != nil {
+		if err := rows.Scan(&id, &status, &a.lastActive, &a.set, &a.setAt, &a.dnd); err != nil {
 			return nil, err
 		}
 		out[id] = a.input(status)

@@ -46,6 +46,11 @@ func (c *stmtCache) get(ctx context.Context, query string) (*cachedStmt, error) 
 	if cs := c.peek(query); cs != nil {
 		return cs, nil
 	}
+	return c.add(ctx, query)
+}
+
+// add prepares query through the pool and caches it, pinned.
+func (c *stmtCache) add(ctx context.Context, query string) (*cachedStmt, error) {
 	// Prepared outside the lock: two callers may prepare the same query at
 	// once, and the loser's statement is simply closed.
 	stmt, err := c.db.PrepareContext(ctx, query)
@@ -79,9 +84,12 @@ const poolWait = 2 * time.Millisecond
 // no pool connection is free within poolWait or the pool cannot prepare
 // the query, and the caller prepares it on its own connection instead.
 func (c *stmtCache) tryGet(ctx context.Context, query string) *cachedStmt {
+	if cs := c.peek(query); cs != nil {
+		return cs
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.poolWait)
 	defer cancel()
-	cs, err := c.get(ctx, query)
+	cs, err := c.add(ctx, query)
 	if err != nil {
 		return nil
 	}
@@ -164,11 +172,7 @@ func (q *cachedQuerier) stmt(ctx context.Context, query string) (s *sql.Stmt, do
 	// connection is in a transaction doing the same. Failing that, or when
 	// the pool cannot prepare it (a table this transaction created), it is
 	// prepared on the transaction's connection for this transaction alone.
-	cs := q.cache.peek(query)
-	if cs == nil {
-		cs = q.cache.tryGet(ctx, query)
-	}
-	if cs != nil {
+	if cs := q.cache.tryGet(ctx, query); cs != nil {
 		defer q.cache.release(cs)
 		s = q.tx.StmtContext(ctx, cs.stmt)
 	} else if s, err = q.tx.PrepareContext(ctx, query); err != nil {

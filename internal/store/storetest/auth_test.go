@@ -132,20 +132,20 @@ func TestSessions(t *testing.T) {
 		t0 := now()
 		id, h := newID(), hash("sess")
 		must(t, r.CreateSession(ctx, o.ID, id, u.ID, h, "192.0.2.1", t0, t0.Add(time.Hour)))
-		s, err := r.SessionByTokenHash(ctx, h)
+		s, err := r.Credential(ctx, true, h)
 		must(t, err)
-		if s.ID != id || s.OrgID != o.ID || s.UserID != u.ID || !s.ExpiresAt.Equal(t0.Add(time.Hour)) || !s.LastSeenAt.Equal(t0) {
+		if s.ID != id || s.OrgID != o.ID || s.UserID != u.ID || !s.ExpiresAt.Equal(t0.Add(time.Hour)) || s.LastUsedAt == nil || !s.LastUsedAt.Equal(t0) {
 			t.Fatalf("session = %+v", s)
 		}
-		_, err = r.SessionByTokenHash(ctx, []byte("unknown"))
+		_, err = r.Credential(ctx, true, []byte("unknown"))
 		wantNotFound(t, err)
 		wantKind(t, r.CreateSession(ctx, o.ID, newID(), u.ID, h, "", t0, t0), roster.KindConflict)
 
 		t1 := t0.Add(10 * time.Minute)
 		must(t, r.TouchSession(ctx, o.ID, id, t1, t1.Add(time.Hour)))
-		s, err = r.SessionByTokenHash(ctx, h)
+		s, err = r.Credential(ctx, true, h)
 		must(t, err)
-		if !s.LastSeenAt.Equal(t1) || !s.ExpiresAt.Equal(t1.Add(time.Hour)) {
+		if s.LastUsedAt == nil || !s.LastUsedAt.Equal(t1) || !s.ExpiresAt.Equal(t1.Add(time.Hour)) {
 			t.Fatalf("touched session = %+v, want last seen %v", s, t1)
 		}
 
@@ -154,13 +154,13 @@ func TestSessions(t *testing.T) {
 		must(t, r.CreateSession(ctx, o.ID, keep, u.ID, keepH, "", t0, t0.Add(time.Hour)))
 		must(t, r.CreateSession(ctx, o.ID, other, u.ID, otherH, "", t0, t0.Add(time.Hour)))
 		must(t, r.DeleteSession(ctx, o.ID, id))
-		_, err = r.SessionByTokenHash(ctx, h)
+		_, err = r.Credential(ctx, true, h)
 		wantNotFound(t, err)
 
 		must(t, r.DeleteOtherSessions(ctx, o.ID, u.ID, keep))
-		_, err = r.SessionByTokenHash(ctx, otherH)
+		_, err = r.Credential(ctx, true, otherH)
 		wantNotFound(t, err)
-		s, err = r.SessionByTokenHash(ctx, keepH)
+		s, err = r.Credential(ctx, true, keepH)
 		must(t, err)
 		if s.ID != keep {
 			t.Fatalf("kept session = %+v", s)
@@ -264,7 +264,7 @@ func credsLeft(t testing.TB, db *store.DB, c creds) (sessions, tokens, unusedRes
 	t.Helper()
 	ctx, r := t.Context(), db.Reader()
 	for _, h := range c.sessions {
-		if _, err := r.SessionByTokenHash(ctx, h); err == nil {
+		if _, err := r.Credential(ctx, true, h); err == nil {
 			sessions++
 		} else {
 			wantNotFound(t, err)
@@ -430,10 +430,10 @@ func TestSweep(t *testing.T) {
 
 		inTx(t, db, func(c *store.Conn) error { return c.Sweep(ctx, t0, before) })
 
-		_, err := r.SessionByTokenHash(ctx, expired)
+		_, err := r.Credential(ctx, true, expired)
 		wantNotFound(t, err)
 		for _, h := range [][]byte{endsNow, live} {
-			_, err := r.SessionByTokenHash(ctx, h)
+			_, err := r.Credential(ctx, true, h)
 			must(t, err)
 		}
 		for email, want := range map[string]int{"old@example.com": 0, "edge@example.com": 1, "new@example.com": 1} {

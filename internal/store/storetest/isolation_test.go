@@ -60,7 +60,7 @@ func mkTenant(t *testing.T, db *store.DB, roleKey, email, license string) *tenan
 type snapshot struct {
 	User                 roster.User
 	Invitation           roster.Invitation
-	Session              roster.Session
+	Session              roster.Credential
 	Token                roster.APIToken
 	Reset                roster.PasswordReset
 	Users, Audit, Emails []string
@@ -75,7 +75,7 @@ func snap(t *testing.T, db *store.DB, tn *tenant) snapshot {
 	must(t, err)
 	inv, err := r.Invitation(ctx, tn.org.ID, tn.inv.ID)
 	must(t, err)
-	ses, err := r.SessionByTokenHash(ctx, tn.session.hash)
+	ses, err := r.Credential(ctx, true, tn.session.hash)
 	must(t, err)
 	tok, err := r.APITokenByHash(ctx, tn.token.hash)
 	must(t, err)
