@@ -24,6 +24,15 @@ type Team struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
+// TeamMembership is one user's place in one team, as bulk writes (the
+// seed) store it.
+type TeamMembership struct {
+	TeamID  string
+	UserID  string
+	Leader  bool
+	AddedAt time.Time
+}
+
 // TeamMember is a user's membership of a team.
 type TeamMember struct {
 	UserID    string    `json:"user_id"`

@@ -15,6 +15,8 @@ type bulkStore interface {
 	InsertAuditEvents(ctx context.Context, orgID string, events []roster.AuditEvent) error
 	InsertInvitations(ctx context.Context, orgID string, invs []roster.Invitation) error
 	EnqueueEmails(ctx context.Context, orgID string, emails []roster.Email) error
+	InsertTeams(ctx context.Context, orgID string, teams []roster.Team) error
+	InsertTeamMembers(ctx context.Context, orgID string, members []roster.TeamMembership) error
 	// ExistingEmails returns which of emails are taken in the org.
 	ExistingEmails(ctx context.Context, orgID string, emails []string) (map[string]bool, error)
 	// ExtensionsInUse returns every extension held in the org.

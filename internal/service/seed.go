@@ -34,7 +34,7 @@ const seedBatch = 10_000
 // SeedUsers adds in.Users realistic users to the org: varied names
 // (accented ones included), a mix of roles, statuses (active, inactive,
 // prepared — never invited, which would need real invitation links),
-// licenses, extensions and last logins. License pools are created or
+// licenses, extensions, last logins, and teams (see seedTeams). License pools are created or
 // raised so that every seat-holder fits. The operator only; one audit
 // event per batch records it.
 func (s *Service) SeedUsers(ctx context.Context, p *Principal, in SeedInput) (int, error) {
@@ -82,6 +82,10 @@ func (s *Service) SeedUsers(ctx context.Context, p *Principal, in SeedInput) (in
 	}
 	g.rnd.Shuffle(len(g.freeExts), func(i, j int) { g.freeExts[i], g.freeExts[j] = g.freeExts[j], g.freeExts[i] })
 
+	if g.teamIDs, err = s.seedTeams(ctx, p, org, in.Users, g); err != nil {
+		return 0, err
+	}
+
 	done := 0
 	for done < in.Users {
 		n := min(seedBatch, in.Users-done)
@@ -99,6 +103,9 @@ func (s *Service) SeedUsers(ctx context.Context, p *Principal, in SeedInput) (in
 			if err := tx.InsertUsers(ctx, in.OrgID, batch); err != nil {
 				return err
 			}
+			if err := tx.InsertTeamMembers(ctx, in.OrgID, g.memberships(batch)); err != nil {
+				return err
+			}
 			return s.audit(ctx, tx, p, "users.seeded", "org", in.OrgID, org.Slug, nil,
 				map[string]any{"users": len(batch), "first_email": batch[0].Email})
 		})
@@ -114,6 +121,92 @@ func (s *Service) SeedUsers(ctx context.Context, p *Principal, in SeedInput) (in
 		s.refreshStats(ctx)
 	}
 	return done, nil
+}
+
+// seedTeamSize is about how many seeded people there are per team: a
+// contact centre's team is a team leader and a few dozen agents.
+const seedTeamSize = 50
+
+// maxSeedTeams bounds the teams one seed run creates.
+const maxSeedTeams = 2000
+
+// Seeded teams are named "<function> <site>", numbered when there are
+// more teams than pairs.
+var (
+	seedTeamFunctions = []string{"Inbound Sales", "Outbound Sales", "Customer Support", "Technical Support", "Billing",
+		"Retention", "Onboarding", "Collections", "Account Management", "Escalations"}
+	seedTeamSites = []string{"Austin", "Berlin", "Bengaluru", "Dublin", "Kraków", "Lisbon", "Manila", "Montréal",
+		"Nairobi", "São Paulo", "Tokyo", "Warsaw"}
+)
+
+// seedTeams creates the teams the seeded people will be put in, one for
+// about every seedTeamSize of them, with names the org does not use yet,
+// and returns their IDs.
+func (s *Service) seedTeams(ctx context.Context, p *Principal, org *roster.Org, users int, g *seedGen) ([]string, error) {
+	existing, err := s.store.Read().Teams(ctx, org.ID, true)
+	if err != nil {
+		return nil, err
+	}
+	taken := map[string]bool{}
+	for _, t := range existing {
+		taken[roster.NameKey(t.Name)] = true
+	}
+	pairs := len(seedTeamFunctions) * len(seedTeamSites)
+	n := min(max(1, users/seedTeamSize), maxSeedTeams)
+	teams := make([]roster.Team, 0, n)
+	ids := make([]string, 0, n)
+	for i := 0; len(teams) < n; i++ {
+		name := seedTeamFunctions[i%pairs%len(seedTeamFunctions)] + " " + seedTeamSites[i%pairs/len(seedTeamFunctions)]
+		if round := i / pairs; round > 0 {
+			name += " " + strconv.Itoa(round+1)
+		}
+		if taken[roster.NameKey(name)] {
+			continue
+		}
+		taken[roster.NameKey(name)] = true
+		t := roster.Team{ID: s.newID(), OrgID: org.ID, Name: name, CreatedAt: g.now, UpdatedAt: g.now}
+		teams = append(teams, t)
+		ids = append(ids, t.ID)
+	}
+	err = s.store.BulkTx(ctx, func(tx Tx) error {
+		if err := tx.InsertTeams(ctx, org.ID, teams); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p, "teams.seeded", "org", org.ID, org.Slug, nil, map[string]any{"teams": len(teams)})
+	})
+	return ids, err
+}
+
+// memberships puts the batch's people in the seeded teams the way a
+// contact centre staffs them: each agent in one team (one in eight in a
+// second as well), each team leader leading one, each manager leading
+// two; admins and plain users in none.
+func (g *seedGen) memberships(batch []roster.User) []roster.TeamMembership {
+	var out []roster.TeamMembership
+	add := func(u *roster.User, n int, leader bool) {
+		first := g.rnd.IntN(len(g.teamIDs))
+		// 7919 is a prime above maxSeedTeams: a second team is never the first.
+		for k := range min(n, len(g.teamIDs)) {
+			team := g.teamIDs[(first+k*7919)%len(g.teamIDs)]
+			out = append(out, roster.TeamMembership{TeamID: team, UserID: u.ID, Leader: leader, AddedAt: u.CreatedAt})
+		}
+	}
+	for i := range batch {
+		u := &batch[i]
+		switch u.Role {
+		case roster.RoleAgent:
+			n := 1
+			if g.rnd.IntN(8) == 0 {
+				n = 2
+			}
+			add(u, n, false)
+		case roster.RoleTeamLeader:
+			add(u, 1, true)
+		case roster.RoleManager:
+			add(u, 2, true)
+		}
+	}
+	return out
 }
 
 // seedLicenses are the pools seeded users hold, with their display names.
@@ -153,6 +246,7 @@ type seedGen struct {
 	roleIDs  map[string]string
 	emails   map[string]bool
 	freeExts []string
+	teamIDs  []string
 	now      time.Time
 }
 

@@ -99,6 +99,27 @@ func (c *Conn) EnqueueEmails(ctx context.Context, orgID string, emails []roster.
 		})
 }
 
+// InsertTeams creates many teams of the org in as few statements as
+// possible; a name already used in the org (ignoring case) is a Conflict.
+func (c *Conn) InsertTeams(ctx context.Context, orgID string, teams []roster.Team) error {
+	return c.insertRows(ctx, `INSERT INTO teams (id, org_id, name, name_key, disabled, created_at, updated_at)`, 7, len(teams),
+		func(i int) []any {
+			t := &teams[i]
+			return []any{t.ID, orgID, t.Name, roster.NameKey(t.Name), t.Disabled, us(t.CreatedAt), us(t.UpdatedAt)}
+		})
+}
+
+// InsertTeamMembers puts many users in teams of the org in as few
+// statements as possible; a membership that already exists is a
+// Conflict. The caller passes teams and users of the org.
+func (c *Conn) InsertTeamMembers(ctx context.Context, orgID string, members []roster.TeamMembership) error {
+	return c.insertRows(ctx, `INSERT INTO team_members (org_id, team_id, user_id, leader, created_at)`, 5, len(members),
+		func(i int) []any {
+			m := &members[i]
+			return []any{orgID, m.TeamID, m.UserID, m.Leader, us(m.AddedAt)}
+		})
+}
+
 // inChunks calls fn with successive slices of at most bulkRows values.
 func inChunks(values []string, fn func(chunk []string) error) error {
 	for start := 0; start < len(values); start += bulkRows {
