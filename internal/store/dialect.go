@@ -23,18 +23,6 @@ type dialect interface {
 	joinAgg(col string) string
 	// greatest is the larger of two non-null values.
 	greatest(a, b string) string
-	// teamList is a scalar subquery of the teams of the user whose ID is
-	// the column userID, in the text form parseTeamList reads (NULL for
-	// none), in no particular order. Its one placeholder is the org's ID.
-	teamList(userID string) string
-}
-
-// teamListQuery is teamList's subquery with the dialect's aggregate,
-// character function and condition on the disabled flag.
-func teamListQuery(agg, chr, userID string) string {
-	return `(SELECT ` + agg + `(CASE WHEN t.disabled THEN 'd' ELSE 'e' END || t.id || ` + chr + `(31) || t.name, ` +
-		chr + `(30)) FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.user_id = ` +
-		userID + ` AND tm.org_id = ?)`
 }
 
 var errNotFound = roster.ErrNotFound
@@ -51,9 +39,6 @@ func (sqlite) joinAgg(col string) string {
 	return "group_concat(" + col + ", ' ')"
 }
 func (sqlite) greatest(a, b string) string { return "MAX(" + a + ", " + b + ")" }
-func (sqlite) teamList(userID string) string {
-	return teamListQuery("group_concat", "char", userID)
-}
 
 func (sqlite) mapError(err error) error {
 	if err == nil {
@@ -80,9 +65,6 @@ func (postgres) joinAgg(col string) string {
 	return "string_agg(" + col + ", ' ')"
 }
 func (postgres) greatest(a, b string) string { return "GREATEST(" + a + ", " + b + ")" }
-func (postgres) teamList(userID string) string {
-	return teamListQuery("string_agg", "chr", userID)
-}
 
 // rebind turns ? placeholders into $1, $2, … Queries in this package never
 // put a ? inside a string literal.

@@ -85,17 +85,16 @@ func (c *Conn) User(ctx context.Context, orgID, userID string) (*roster.User, er
 // request for one user answers with.
 func (c *Conn) UserDetail(ctx context.Context, orgID, userID string) (*roster.User, error) {
 	var a activity
-	var teams sql.NullString
-	// The teams subquery's org comes first: it is in the select list.
-	u, err := scanUser(c.row(ctx, `SELECT `+userCols+`, u.last_active_at, `+presenceCols+`, `+c.dialect.teamList("u.id")+
-		userFrom+presenceJoins+`WHERE u.org_id = ? AND u.id = ?`, orgID, orgID, userID),
+	var teams string
+	u, err := scanUser(c.row(ctx, `SELECT `+userCols+`, u.last_active_at, `+presenceCols+`, u.team_list`+
+		userFrom+presenceJoins+`WHERE u.org_id = ? AND u.id = ?`, orgID, userID),
 		&a.lastActive, &a.set, &a.setAt, &a.dnd, &teams)
 	if err != nil {
 		return nil, c.dialect.mapError(err)
 	}
 	in := a.input(u.Status)
 	u.Activity = &in
-	u.Teams = parseTeamList(teams.String)
+	u.Teams = parseTeamList(teams)
 	return u, nil
 }
 
@@ -255,13 +254,13 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 		var created, updated int64
 		var sortVal any
 		var act activity
-		var teams sql.NullString
+		var teams string
 		if err := rows.Scan(&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Status, &u.RoleID,
-			&u.LicenseType, &u.Extension, &last, &created, &updated, &act.lastActive, &sortVal,
-			&act.set, &act.setAt, &act.dnd, &teams); err != nil {
+			&u.LicenseType, &u.Extension, &last, &created, &updated, &act.lastActive, &teams, &sortVal,
+			&act.set, &act.setAt, &act.dnd); err != nil {
 			return page, err
 		}
-		u.Teams = parseTeamList(teams.String)
+		u.Teams = parseTeamList(teams)
 		u.LastLoginAt, u.CreatedAt, u.UpdatedAt = nullUS(last), fromUS(created), fromUS(updated)
 		u.Role = roleKeys[u.RoleID]
 		*u.Activity = act.input(u.Status)
@@ -364,8 +363,7 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	// Searches and team filters sort their matches; the rest walk an index.
 	sorted := f.Query != "" || f.Team != ""
 	q = c.listPage(col, dir, from, strings.Join(where, " AND "), limit+1, sorted)
-	// The teams subquery's org comes first: it is in the select list.
-	return q, append(append([]any{orgID}, fromArgs...), args...), sortKey, limit, nil
+	return q, append(fromArgs, args...), sortKey, limit, nil
 }
 
 // sortString renders a scanned sort value for a cursor.

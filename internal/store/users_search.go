@@ -18,7 +18,7 @@ import (
 const listCols = `u.id AS id, u.email AS email, u.first_name AS first_name, u.last_name AS last_name,
 	u.status AS status, u.role_id AS role_id, u.license_type AS license_type, u.extension AS extension,
 	u.last_login_at AS last_login_at, u.created_at AS created_at,
-	u.updated_at AS updated_at, u.last_active_at AS last_active_at`
+	u.updated_at AS updated_at, u.last_active_at AS last_active_at, u.team_list AS team_list`
 
 // presenceCols and presenceJoins add what each user's presence is derived
 // from to a page of users.
@@ -27,8 +27,8 @@ const (
 	presenceJoins = ` LEFT JOIN presence p ON p.user_id = u.id LEFT JOIN phone_settings ps ON ps.user_id = u.id `
 )
 
-// listPage returns the page query: listCols and col as sort_val, then
-// the presence columns and the user's teams (teamList), of from and
+// listPage returns the page query: listCols (the user's teams among
+// them) and col as sort_val, then the presence columns, of from and
 // where, ordered by col and ID.
 //
 // When the rows come off an index in order, the presence lookups join in
@@ -39,22 +39,22 @@ const (
 func (c *conn) listPage(col, dir, from, where string, limit int, sorted bool) string {
 	cols := listCols + `, ` + col + ` AS sort_val`
 	rest := `WHERE ` + where + ` ORDER BY ` + col + ` ` + dir + `, u.id ` + dir + ` LIMIT ` + strconv.Itoa(limit)
-	perUser := presenceCols + `, ` + c.dialect.teamList("u.id")
 	if !sorted {
-		return `SELECT ` + cols + `, ` + perUser + strings.TrimRight(from, " ") + presenceJoins + rest
+		return `SELECT ` + cols + `, ` + presenceCols + strings.TrimRight(from, " ") + presenceJoins + rest
 	}
-	return `SELECT u.*, ` + perUser + ` FROM (SELECT ` + cols + from + rest + `) u` + presenceJoins +
+	return `SELECT u.*, ` + presenceCols + ` FROM (SELECT ` + cols + from + rest + `) u` + presenceJoins +
 		`ORDER BY u.sort_val ` + dir + `, u.id ` + dir
 }
 
-// Separators of teamList's text: team names cannot hold control
-// characters (roster.ValidateName).
+// Separators of team_list's text (kept by the database's triggers, see
+// migration 0007): team names cannot hold control characters
+// (roster.ValidateName).
 const (
 	teamSep      = "\x1e"
 	teamFieldSep = "\x1f"
 )
 
-// parseTeamList reads teamList's text: each team is "d" (disabled) or
+// parseTeamList reads a user's team_list: each team is "d" (disabled) or
 // "e", its ID, teamFieldSep and its name; teams are separated by teamSep.
 // It puts them in name order here, where a user's few teams sort for
 // nothing, rather than in the query, where an ordered aggregate costs a

@@ -5,7 +5,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -406,5 +408,158 @@ func TestListUsersCarriesTeams(t *testing.T) {
 		}
 		_, err = db.Reader().UserDetail(ctx, o2.ID, member.ID)
 		wantNotFound(t, err)
+	})
+}
+
+// TestTeamListFollowsChanges: the teams a listed user carries follow
+// every change that reaches the database — a membership added, removed
+// or moved, a team renamed, disabled or removed (its memberships go with
+// it), a user deleted — and never take in a team of another org, even
+// from a row filed under the user's org.
+func TestTeamListFollowsChanges(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		o, o2 := mkOrg(t, db), mkOrg(t, db)
+		role := mkRole(t, db, o.ID, "agent")
+		u := mkUser(t, db, o.ID, role, "u@x.test")
+		other := mkUser(t, db, o.ID, role, "other@x.test")
+		ts := now()
+		a := &roster.Team{ID: newID(), Name: "Alpha", CreatedAt: ts, UpdatedAt: ts}
+		b := &roster.Team{ID: newID(), Name: "Beta", CreatedAt: ts, UpdatedAt: ts}
+		foreign := &roster.Team{ID: newID(), Name: "Foreign", CreatedAt: ts, UpdatedAt: ts}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if db.Dialect() == "postgres" {
+				for i := 1; strings.Contains(q, "?"); i++ {
+					q = strings.Replace(q, "?", "$"+strconv.Itoa(i), 1)
+				}
+			}
+			if _, err := db.SQL().ExecContext(ctx, q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check := func(step string, id string, want ...roster.TeamRef) {
+			t.Helper()
+			d, err := db.Reader().UserDetail(ctx, o.ID, id)
+			must(t, err)
+			if want == nil {
+				want = []roster.TeamRef{}
+			}
+			if !slices.Equal(d.Teams, want) {
+				t.Errorf("%s: detail teams %+v, want %+v", step, d.Teams, want)
+			}
+			page, err := db.Reader().ListUsers(ctx, o.ID, roster.UserFilter{})
+			must(t, err)
+			for _, item := range page.Items {
+				if item.ID == id && !slices.Equal(item.Teams, want) {
+					t.Errorf("%s: listed teams %+v, want %+v", step, item.Teams, want)
+				}
+			}
+		}
+		inTx(t, db, func(c *store.Conn) error {
+			for _, team := range []*roster.Team{a, b} {
+				if err := c.CreateTeam(ctx, o.ID, team); err != nil {
+					return err
+				}
+			}
+			if err := c.CreateTeam(ctx, o2.ID, foreign); err != nil {
+				return err
+			}
+			_, err := c.AddTeamMember(ctx, o.ID, a.ID, u.ID, nil, ts)
+			return err
+		})
+		check("added to Alpha", u.ID, roster.TeamRef{ID: a.ID, Name: "Alpha"})
+
+		inTx(t, db, func(c *store.Conn) error {
+			return c.InsertTeamMembers(ctx, o.ID, []roster.TeamMembership{{TeamID: b.ID, UserID: u.ID, AddedAt: ts}, {TeamID: b.ID, UserID: other.ID, AddedAt: ts}})
+		})
+		check("added to Beta in bulk", u.ID, roster.TeamRef{ID: a.ID, Name: "Alpha"}, roster.TeamRef{ID: b.ID, Name: "Beta"})
+		check("other added to Beta in bulk", other.ID, roster.TeamRef{ID: b.ID, Name: "Beta"})
+
+		inTx(t, db, func(c *store.Conn) error {
+			b.Name, b.Disabled = "Bravo", true
+			return c.UpdateTeam(ctx, o.ID, b)
+		})
+		check("Beta renamed and disabled", u.ID, roster.TeamRef{ID: a.ID, Name: "Alpha"}, roster.TeamRef{ID: b.ID, Name: "Bravo", Disabled: true})
+		check("other sees the rename", other.ID, roster.TeamRef{ID: b.ID, Name: "Bravo", Disabled: true})
+
+		inTx(t, db, func(c *store.Conn) error { return c.RemoveTeamMember(ctx, o.ID, a.ID, u.ID) })
+		check("removed from Alpha", u.ID, roster.TeamRef{ID: b.ID, Name: "Bravo", Disabled: true})
+
+		// Rows no code path writes: o2's team filed under o, and a row
+		// moved from one user to another.
+		exec(`INSERT INTO team_members (org_id, team_id, user_id, leader, created_at) VALUES (?, ?, ?, ?, ?)`, o.ID, foreign.ID, u.ID, false, ts.UnixMicro())
+		exec(`INSERT INTO team_members (org_id, team_id, user_id, leader, created_at) VALUES (?, ?, ?, ?, ?)`, o2.ID, foreign.ID, other.ID, false, ts.UnixMicro())
+		check("another org's team", u.ID, roster.TeamRef{ID: b.ID, Name: "Bravo", Disabled: true})
+		check("a row of another org", other.ID, roster.TeamRef{ID: b.ID, Name: "Bravo", Disabled: true})
+		third := mkUser(t, db, o.ID, role, "third@x.test")
+		exec(`UPDATE team_members SET user_id = ? WHERE team_id = ? AND user_id = ?`, third.ID, b.ID, u.ID)
+		check("row moved away", u.ID)
+		check("row moved to", third.ID, roster.TeamRef{ID: b.ID, Name: "Bravo", Disabled: true})
+		exec(`UPDATE team_members SET team_id = ? WHERE team_id = ? AND user_id = ?`, a.ID, b.ID, third.ID)
+		check("row moved to another team", third.ID, roster.TeamRef{ID: a.ID, Name: "Alpha"})
+
+		exec(`DELETE FROM teams WHERE id = ?`, a.ID)
+		check("Alpha deleted", third.ID)
+
+		// Deleting a user in teams leaves the others' lists alone.
+		inTx(t, db, func(c *store.Conn) error {
+			_, err := c.AddTeamMember(ctx, o.ID, b.ID, u.ID, nil, ts)
+			if err == nil {
+				_, err = c.AddTeamMember(ctx, o.ID, b.ID, other.ID, nil, ts)
+			}
+			return err
+		})
+		inTx(t, db, func(c *store.Conn) error { return c.DeleteUser(ctx, o.ID, u.ID) })
+		check("a teammate deleted", other.ID, roster.TeamRef{ID: b.ID, Name: "Bravo", Disabled: true})
+	})
+}
+
+// TestTeamListConcurrentChanges: transactions that put one user in
+// different teams at the same moment all end up in the user's list; none
+// overwrites another's with a list read before it committed.
+func TestTeamListConcurrentChanges(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		o := mkOrg(t, db)
+		role := mkRole(t, db, o.ID, "agent")
+		u := mkUser(t, db, o.ID, role, "u@x.test")
+		ts := now()
+		const n = 12
+		teams := make([]*roster.Team, n)
+		inTx(t, db, func(c *store.Conn) error {
+			for i := range teams {
+				teams[i] = &roster.Team{ID: newID(), Name: fmt.Sprintf("Team %02d", i), CreatedAt: ts, UpdatedAt: ts}
+				if err := c.CreateTeam(ctx, o.ID, teams[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for _, team := range teams {
+			wg.Go(func() {
+				<-start
+				errs <- db.Tx(ctx, func(c *store.Conn) error {
+					_, err := c.AddTeamMember(ctx, o.ID, team.ID, u.ID, nil, ts)
+					return err
+				})
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			must(t, err)
+		}
+		d, err := db.Reader().UserDetail(ctx, o.ID, u.ID)
+		must(t, err)
+		if len(d.Teams) != n {
+			t.Fatalf("the user's list holds %d teams of %d: %+v", len(d.Teams), n, d.Teams)
+		}
 	})
 }
