@@ -23,6 +23,11 @@ type dialect interface {
 	joinAgg(col string) string
 	// greatest is the larger of two non-null values.
 	greatest(a, b string) string
+	// concatWS joins the text of the expressions with the character sep
+	// between them; NULLs are skipped, so callers COALESCE them.
+	concatWS(sep byte, exprs ...string) string
+	// text casts an integer expression to text.
+	text(expr string) string
 }
 
 var errNotFound = roster.ErrNotFound
@@ -39,6 +44,10 @@ func (sqlite) joinAgg(col string) string {
 	return "group_concat(" + col + ", ' ')"
 }
 func (sqlite) greatest(a, b string) string { return "MAX(" + a + ", " + b + ")" }
+func (sqlite) concatWS(sep byte, exprs ...string) string {
+	return "concat_ws(char(" + strconv.Itoa(int(sep)) + "), " + strings.Join(exprs, ", ") + ")"
+}
+func (sqlite) text(expr string) string { return expr }
 
 func (sqlite) mapError(err error) error {
 	if err == nil {
@@ -65,6 +74,10 @@ func (postgres) joinAgg(col string) string {
 	return "string_agg(" + col + ", ' ')"
 }
 func (postgres) greatest(a, b string) string { return "GREATEST(" + a + ", " + b + ")" }
+func (postgres) concatWS(sep byte, exprs ...string) string {
+	return "concat_ws(chr(" + strconv.Itoa(int(sep)) + "), " + strings.Join(exprs, ", ") + ")"
+}
+func (postgres) text(expr string) string { return expr + "::text" }
 
 // rebind turns ? placeholders into $1, $2, … Queries in this package never
 // put a ? inside a string literal.

@@ -247,27 +247,35 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 	}
 	defer rows.Close()
 	var lastVal string
-	page.Items = []roster.User{}
+	page.Items = make([]roster.User, 0, limit)
+	// One set of scan targets for every row, and the presence inputs in
+	// one block: allocating them row by row was a tenth of a page's time.
+	var (
+		r        roster.User
+		act      activity
+		rec      string
+		sortVal  any
+		teams    string
+		presence = make([]roster.PresenceInput, 0, limit)
+		dest     = []any{&r.ID, &rec, &teams, &sortVal, &act.set, &act.setAt, &act.dnd}
+	)
 	for rows.Next() {
-		u := roster.User{OrgID: orgID, Activity: &roster.PresenceInput{}}
-		var last sql.NullInt64
-		var created, updated int64
-		var sortVal any
-		var act activity
-		var teams string
-		if err := rows.Scan(&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Status, &u.RoleID,
-			&u.LicenseType, &u.Extension, &last, &created, &updated, &act.lastActive, &teams, &sortVal,
-			&act.set, &act.setAt, &act.dnd); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return page, err
 		}
-		u.Teams = parseTeamList(teams)
-		u.LastLoginAt, u.CreatedAt, u.UpdatedAt = nullUS(last), fromUS(created), fromUS(updated)
-		u.Role = roleKeys[u.RoleID]
-		*u.Activity = act.input(u.Status)
 		if len(page.Items) == limit {
 			page.NextCursor = encodeCursor(cursor{Sort: sortKey, Val: lastVal, ID: page.Items[limit-1].ID})
 			break
 		}
+		if err := parseListRecord(rec, &r, &act); err != nil {
+			return page, err
+		}
+		u := r
+		u.OrgID = orgID
+		u.Teams = parseTeamList(teams)
+		u.Role = roleKeys[u.RoleID]
+		presence = append(presence, act.input(u.Status))
+		u.Activity = &presence[len(presence)-1]
 		page.Items = append(page.Items, u)
 		lastVal = sortString(sortVal)
 	}

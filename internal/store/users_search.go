@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -13,12 +14,63 @@ import (
 )
 
 // listCols are the people list's columns, named for the query that wraps
-// the page (listPage). The role key is not joined in row by row (a join
-// costs more than the rest of the row on SQLite) but filled from roleKeys.
-const listCols = `u.id AS id, u.email AS email, u.first_name AS first_name, u.last_name AS last_name,
-	u.status AS status, u.role_id AS role_id, u.license_type AS license_type, u.extension AS extension,
-	u.last_login_at AS last_login_at, u.created_at AS created_at,
-	u.updated_at AS updated_at, u.last_active_at AS last_active_at, u.team_list AS team_list`
+// the page (listPage): the ID, the user's teams (team_list) and the rest
+// of the row as one record (listRecord). The role key is not joined in
+// row by row (a join costs more than the rest of the row on SQLite) but
+// filled from roleKeys.
+func (c *conn) listCols() string {
+	return `u.id AS id, ` + c.dialect.concatWS(recordSep,
+		`u.email`, `u.first_name`, `u.last_name`, `u.status`, `u.role_id`, `u.license_type`, `u.extension`,
+		`COALESCE(`+c.dialect.text(`u.last_login_at`)+`, '')`, `u.created_at`, `u.updated_at`,
+		`COALESCE(`+c.dialect.text(`u.last_active_at`)+`, '')`) + ` AS rec, u.team_list AS team_list`
+}
+
+// recordSep separates the fields of a list record. None of them can hold
+// it: names and team names refuse control characters (roster.ValidateName),
+// emails are addresses, the rest are IDs, keys, digits and numbers.
+const recordSep = 0x1f
+
+// listRecordFields is how many fields listCols' record has.
+const listRecordFields = 11
+
+// parseListRecord fills u and a from one list record. Reading a row as one
+// text value rather than a dozen columns is a third of a page's time on
+// SQLite, whose driver allocates and locks for every column it returns;
+// the fields are slices of the one string.
+func parseListRecord(rec string, u *roster.User, a *activity) error {
+	var f [listRecordFields]string
+	n := 0
+	for field := range strings.SplitSeq(rec, string(rune(recordSep))) {
+		if n == len(f) {
+			n++
+			break
+		}
+		f[n] = field
+		n++
+	}
+	if n != len(f) {
+		return fmt.Errorf("store: a list record has %d fields, want %d", n, len(f))
+	}
+	u.Email, u.FirstName, u.LastName, u.Status, u.RoleID = f[0], f[1], f[2], roster.Status(f[3]), f[4]
+	u.LicenseType, u.Extension = f[5], f[6]
+	var err error
+	nullable := func(s string) sql.NullInt64 {
+		if s == "" || err != nil {
+			return sql.NullInt64{}
+		}
+		v, e := strconv.ParseInt(s, 10, 64)
+		err = e
+		return sql.NullInt64{Int64: v, Valid: e == nil}
+	}
+	u.LastLoginAt = nullUS(nullable(f[7]))
+	created, updated := nullable(f[8]), nullable(f[9])
+	a.lastActive = nullable(f[10])
+	if err != nil || !created.Valid || !updated.Valid {
+		return fmt.Errorf("store: a list record's times do not read: %q", rec)
+	}
+	u.CreatedAt, u.UpdatedAt = fromUS(created.Int64), fromUS(updated.Int64)
+	return nil
+}
 
 // presenceCols and presenceJoins add what each user's presence is derived
 // from to a page of users.
@@ -27,9 +79,8 @@ const (
 	presenceJoins = ` LEFT JOIN presence p ON p.user_id = u.id LEFT JOIN phone_settings ps ON ps.user_id = u.id `
 )
 
-// listPage returns the page query: listCols (the user's teams among
-// them) and col as sort_val, then the presence columns, of from and
-// where, ordered by col and ID.
+// listPage returns the page query: listCols and col as sort_val, then
+// the presence columns, of from and where, ordered by col and ID.
 //
 // When the rows come off an index in order, the presence lookups join in
 // directly and run for the page's rows alone. When the matches are sorted
@@ -37,7 +88,7 @@ const (
 // so the page is cut first and joined after, at the price of sorting its
 // few rows again.
 func (c *conn) listPage(col, dir, from, where string, limit int, sorted bool) string {
-	cols := listCols + `, ` + col + ` AS sort_val`
+	cols := c.listCols() + `, ` + col + ` AS sort_val`
 	rest := `WHERE ` + where + ` ORDER BY ` + col + ` ` + dir + `, u.id ` + dir + ` LIMIT ` + strconv.Itoa(limit)
 	if !sorted {
 		return `SELECT ` + cols + `, ` + presenceCols + strings.TrimRight(from, " ") + presenceJoins + rest
@@ -64,9 +115,8 @@ func parseTeamList(s string) []roster.TeamRef {
 	if s == "" {
 		return []roster.TeamRef{}
 	}
-	parts := strings.Split(s, teamSep)
-	out := make([]roster.TeamRef, 0, len(parts))
-	for _, p := range parts {
+	out := make([]roster.TeamRef, 0, strings.Count(s, teamSep)+1)
+	for p := range strings.SplitSeq(s, teamSep) {
 		id, name, ok := strings.Cut(p, teamFieldSep)
 		if !ok || id == "" {
 			continue
