@@ -14,45 +14,43 @@ import (
 )
 
 // listCols are the people list's columns, named for the query that wraps
-// the page (listPage): the ID, the user's teams (team_list) and the rest
-// of the row as one record (listRecord). The role key is not joined in
-// row by row (a join costs more than the rest of the row on SQLite) but
-// filled from roleKeys.
+// the page (listPage): the ID, and the rest of the row as one record
+// (parseListRecord) that ends with the user's teams (team_list). The role
+// key is not joined in row by row (a join costs more than the rest of the
+// row on SQLite) but filled from roleKeys.
 func (c *conn) listCols() string {
 	return `u.id AS id, ` + c.dialect.concatWS(recordSep,
 		`u.email`, `u.first_name`, `u.last_name`, `u.status`, `u.role_id`, `u.license_type`, `u.extension`,
 		`COALESCE(`+c.dialect.text(`u.last_login_at`)+`, '')`, `u.created_at`, `u.updated_at`,
-		`COALESCE(`+c.dialect.text(`u.last_active_at`)+`, '')`) + ` AS rec, u.team_list AS team_list`
+		`COALESCE(`+c.dialect.text(`u.last_active_at`)+`, '')`, `u.team_list`) + ` AS rec`
 }
 
 // recordSep separates the fields of a list record. None of them can hold
-// it: names and team names refuse control characters (roster.ValidateName),
-// emails are addresses, the rest are IDs, keys, digits and numbers.
+// it but the last, the team list, which is read whole: names and team
+// names refuse control characters (roster.ValidateName), emails are
+// addresses, the rest are IDs, keys, digits and numbers.
 const recordSep = 0x1f
 
-// listRecordFields is how many fields listCols' record has.
-const listRecordFields = 11
+// listRecord is one list record read: slices of the one string.
+type listRecord struct {
+	lastLogin sql.NullInt64
+	teams     string
+}
 
-// parseListRecord fills u and a from one list record. Reading a row as one
-// text value rather than a dozen columns is a third of a page's time on
-// SQLite, whose driver allocates and locks for every column it returns;
-// the fields are slices of the one string.
-func parseListRecord(rec string, u *roster.User, a *activity) error {
-	var f [listRecordFields]string
-	n := 0
-	for field := range strings.SplitSeq(rec, string(rune(recordSep))) {
-		if n == len(f) {
-			n++
-			break
+// parseListRecord fills u, a and r from one list record. Reading a row as
+// one text value rather than a dozen columns is a third of a page's time
+// on SQLite, whose driver allocates and locks for every column it returns.
+func parseListRecord(rec string, u *roster.User, a *activity, r *listRecord) error {
+	var f [11]string
+	rest := rec
+	for i := range f {
+		var ok bool
+		if f[i], rest, ok = strings.Cut(rest, string(rune(recordSep))); !ok {
+			return fmt.Errorf("store: a list record has %d fields, want %d", i+1, len(f)+1)
 		}
-		f[n] = field
-		n++
-	}
-	if n != len(f) {
-		return fmt.Errorf("store: a list record has %d fields, want %d", n, len(f))
 	}
 	u.Email, u.FirstName, u.LastName, u.Status, u.RoleID = f[0], f[1], f[2], roster.Status(f[3]), f[4]
-	u.LicenseType, u.Extension = f[5], f[6]
+	u.LicenseType, u.Extension, r.teams = f[5], f[6], rest
 	var err error
 	nullable := func(s string) sql.NullInt64 {
 		if s == "" || err != nil {
@@ -62,7 +60,7 @@ func parseListRecord(rec string, u *roster.User, a *activity) error {
 		err = e
 		return sql.NullInt64{Int64: v, Valid: e == nil}
 	}
-	u.LastLoginAt = nullUS(nullable(f[7]))
+	r.lastLogin = nullable(f[7])
 	created, updated := nullable(f[8]), nullable(f[9])
 	a.lastActive = nullable(f[10])
 	if err != nil || !created.Valid || !updated.Valid {
@@ -107,28 +105,36 @@ const (
 
 // parseTeamList reads a user's team_list: each team is "d" (disabled) or
 // "e", its ID, teamFieldSep and its name; teams are separated by teamSep.
-// It puts them in name order here, where a user's few teams sort for
-// nothing, rather than in the query, where an ordered aggregate costs a
-// sorter per row. It never returns nil, so that callers can tell the
-// teams were read.
+// It never returns nil, so that callers can tell the teams were read.
 func parseTeamList(s string) []roster.TeamRef {
-	if s == "" {
-		return []roster.TeamRef{}
-	}
-	out := make([]roster.TeamRef, 0, strings.Count(s, teamSep)+1)
+	_, teams := appendTeamList(nil, s)
+	return teams
+}
+
+// appendTeamList appends the teams of team_list s to block, in name order
+// (sorted here, where a user's few teams sort for nothing, rather than in
+// the query, where an ordered aggregate costs a sorter per row), and
+// returns the longer block and the user's part of it. A page's users
+// share one block rather than allocate a slice each.
+func appendTeamList(block []roster.TeamRef, s string) (longer, teams []roster.TeamRef) {
+	start := len(block)
 	for p := range strings.SplitSeq(s, teamSep) {
 		id, name, ok := strings.Cut(p, teamFieldSep)
 		if !ok || id == "" {
 			continue
 		}
-		out = append(out, roster.TeamRef{ID: id[1:], Name: name, Disabled: id[0] == 'd'})
+		block = append(block, roster.TeamRef{ID: id[1:], Name: name, Disabled: id[0] == 'd'})
 	}
-	if len(out) > 1 {
-		slices.SortFunc(out, func(a, b roster.TeamRef) int {
+	teams = block[start:len(block):len(block)]
+	if teams == nil {
+		teams = []roster.TeamRef{}
+	}
+	if len(teams) > 1 {
+		slices.SortFunc(teams, func(a, b roster.TeamRef) int {
 			return cmp.Or(strings.Compare(roster.NameKey(a.Name), roster.NameKey(b.Name)), strings.Compare(a.ID, b.ID))
 		})
 	}
-	return out
+	return block, teams
 }
 
 const listFrom = ` FROM users u `
