@@ -128,7 +128,7 @@ func (d *DB) runGroup(batch []*txReq) {
 		return
 	}
 	q := &cachedQuerier{cache: d.stmts, tx: tx}
-	c := &Conn{conn{q: q, dialect: d.dialect, inTx: true, detached: true}}
+	c := &Conn{conn{q: q, dialect: d.dialect, roles: d.roles, inTx: true, detached: true}}
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err

@@ -31,6 +31,8 @@ type DB struct {
 	group *groupCommit
 	// stmts caches prepared statements on SQLite (nil on PostgreSQL).
 	stmts *stmtCache
+	// roles remembers role keys for the people list.
+	roles *roleKeyCache
 }
 
 // Open opens the database named by url: empty means SQLite in dataDir,
@@ -50,7 +52,7 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("connect to postgres: %w", err)
 		}
-		return &DB{db: db, dialect: postgres{}}, nil
+		return &DB{db: db, dialect: postgres{}, roles: &roleKeyCache{}}, nil
 	default:
 		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
 		if url == "" {
@@ -74,7 +76,7 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
-		return &DB{db: db, dialect: sqlite{}, group: &groupCommit{}, stmts: newStmtCache(db, stmtCacheSize)}, nil
+		return &DB{db: db, dialect: sqlite{}, group: &groupCommit{}, stmts: newStmtCache(db, stmtCacheSize), roles: &roleKeyCache{}}, nil
 	}
 }
 
@@ -115,6 +117,7 @@ type querier interface {
 type conn struct {
 	q       querier
 	dialect dialect
+	roles   *roleKeyCache
 	inTx    bool
 	// detached statements run to the end even when their context is
 	// cancelled: in a group of transactions (see groupCommit) an
@@ -164,9 +167,9 @@ func (c *conn) execOne(ctx context.Context, query string, args ...any) error {
 // Reader answers queries outside a transaction.
 func (d *DB) Reader() *Conn {
 	if d.stmts != nil {
-		return &Conn{conn{q: &cachedQuerier{cache: d.stmts}, dialect: d.dialect}}
+		return &Conn{conn{q: &cachedQuerier{cache: d.stmts}, dialect: d.dialect, roles: d.roles}}
 	}
-	return &Conn{conn{q: d.db, dialect: d.dialect}}
+	return &Conn{conn{q: d.db, dialect: d.dialect, roles: d.roles}}
 }
 
 // Conn is a read view or a transaction; its methods are in the other files
@@ -212,7 +215,7 @@ func (d *DB) tx(ctx context.Context, fn func(*Conn) error) error {
 	if d.stmts != nil {
 		q = &cachedQuerier{cache: d.stmts, tx: tx}
 	}
-	if err := fn(&Conn{conn{q: q, dialect: d.dialect, inTx: true}}); err != nil {
+	if err := fn(&Conn{conn{q: q, dialect: d.dialect, roles: d.roles, inTx: true}}); err != nil {
 		return err
 	}
 	committed = true

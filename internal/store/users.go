@@ -237,10 +237,6 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 	if err != nil {
 		return page, err
 	}
-	roleKeys, err := c.roleKeys(ctx, orgID)
-	if err != nil {
-		return page, err
-	}
 	rows, err := c.query(ctx, q, args...)
 	if err != nil {
 		return page, err
@@ -280,13 +276,19 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 			logins = append(logins, fromUS(lr.lastLogin.Int64))
 			u.LastLoginAt = &logins[len(logins)-1]
 		}
-		u.Role = roleKeys[u.RoleID]
 		presence = append(presence, act.input(u.Status))
 		u.Activity = &presence[len(presence)-1]
 		page.Items = append(page.Items, u)
 		lastVal = sortString(sortVal)
 	}
-	return page, c.dialect.mapError(rows.Err())
+	if err := rows.Err(); err != nil {
+		return page, c.dialect.mapError(err)
+	}
+	// The rows let go of their connection before the roles may be read.
+	if err := rows.Close(); err != nil {
+		return page, c.dialect.mapError(err)
+	}
+	return page, c.fillRoleKeys(ctx, orgID, page.Items)
 }
 
 // listUsersQuery builds ListUsers' SQL: the query, its arguments, the

@@ -5,9 +5,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"roster/internal/roster"
@@ -17,7 +19,7 @@ import (
 // the page (listPage): the ID, and the rest of the row as one record
 // (parseListRecord) that ends with the user's teams (team_list). The role
 // key is not joined in row by row (a join costs more than the rest of the
-// row on SQLite) but filled from roleKeys.
+// row on SQLite) but filled in after (fillRoleKeys).
 func (c *conn) listCols() string {
 	return `u.id AS id, ` + c.dialect.concatWS(recordSep,
 		`u.email`, `u.first_name`, `u.last_name`, `u.status`, `u.role_id`, `u.license_type`, `u.extension`,
@@ -138,6 +140,56 @@ func appendTeamList(block []roster.TeamRef, s string) (longer, teams []roster.Te
 }
 
 const listFrom = ` FROM users u `
+
+// roleKeyCache remembers role keys by role ID for the people list, which
+// would otherwise read the org's roles on every page. A role's key never
+// changes and role IDs are never reused, so no entry is ever stale, in
+// this process or beside others sharing the database.
+type roleKeyCache struct {
+	mu   sync.RWMutex
+	keys map[string]string
+}
+
+// maxCachedRoles bounds the cache: past it, it starts again empty.
+const maxCachedRoles = 10_000
+
+func (rc *roleKeyCache) get(roleID string) (string, bool) {
+	rc.mu.RLock()
+	defer rc.mu.RUnlock()
+	k, ok := rc.keys[roleID]
+	return k, ok
+}
+
+func (rc *roleKeyCache) add(keys map[string]string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.keys == nil || len(rc.keys)+len(keys) > maxCachedRoles {
+		rc.keys = make(map[string]string, len(keys))
+	}
+	maps.Copy(rc.keys, keys)
+}
+
+// fillRoleKeys sets the role key of each user, from the cache where it
+// can and otherwise from the org's roles (read once, and remembered).
+func (c *Conn) fillRoleKeys(ctx context.Context, orgID string, users []roster.User) error {
+	var keys map[string]string
+	for i := range users {
+		u := &users[i]
+		var ok bool
+		if u.Role, ok = c.roles.get(u.RoleID); ok {
+			continue
+		}
+		if keys == nil {
+			var err error
+			if keys, err = c.roleKeys(ctx, orgID); err != nil {
+				return err
+			}
+			c.roles.add(keys)
+		}
+		u.Role = keys[u.RoleID]
+	}
+	return nil
+}
 
 // roleKeys maps the org's role IDs to their keys.
 func (c *Conn) roleKeys(ctx context.Context, orgID string) (map[string]string, error) {

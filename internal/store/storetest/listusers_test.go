@@ -563,3 +563,36 @@ func TestTeamListConcurrentChanges(t *testing.T) {
 		}
 	})
 }
+
+// TestListUsersRoleKeys: listed users carry their role's key, also for a
+// role created after the list was first read (the keys are remembered
+// between pages) and in another org's list read in between.
+func TestListUsersRoleKeys(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		keysOf := func(orgID string) map[string]string {
+			t.Helper()
+			page, err := db.Reader().ListUsers(ctx, orgID, roster.UserFilter{Limit: 100})
+			must(t, err)
+			out := map[string]string{}
+			for _, u := range page.Items {
+				out[u.Email] = u.Role
+			}
+			return out
+		}
+		o, o2 := mkOrg(t, db), mkOrg(t, db)
+		mkUser(t, db, o.ID, mkRole(t, db, o.ID, "agent"), "a@x.test")
+		mkUser(t, db, o2.ID, mkRole(t, db, o2.ID, "agent"), "b@x.test")
+		if got := keysOf(o.ID); got["a@x.test"] != "agent" {
+			t.Fatalf("first list: %v", got)
+		}
+		mkUser(t, db, o.ID, mkRole(t, db, o.ID, "supervisor"), "s@x.test")
+		if got := keysOf(o2.ID); len(got) != 1 || got["b@x.test"] != "agent" {
+			t.Fatalf("other org's list: %v", got)
+		}
+		if got := keysOf(o.ID); got["a@x.test"] != "agent" || got["s@x.test"] != "supervisor" || len(got) != 2 {
+			t.Fatalf("list after a new role: %v", got)
+		}
+	})
+}
