@@ -185,8 +185,12 @@ func (c *Conn) collect(ctx context.Context, set map[string]bool, q string, args 
 // index proper: a bulk insert leaves them in a list that every search
 // reads from start to end until autovacuum gets round to it.
 func (c *Conn) AnalyzeUsers(ctx context.Context) error {
-	if _, err := c.exec(ctx, `ANALYZE users`); err != nil {
-		return err
+	// The membership tables grow with the users; without statistics SQLite
+	// guesses their size and may walk them the wrong way round.
+	for _, table := range []string{"users", "teams", "team_members", "queues", "queue_members"} {
+		if _, err := c.exec(ctx, `ANALYZE `+table); err != nil {
+			return err
+		}
 	}
 	if c.dialect.name() == "postgres" {
 		_, err := c.exec(ctx, `SELECT gin_clean_pending_list('users_search_trgm'::regclass)`)

@@ -18,6 +18,21 @@ func inIDs(orgID string, ids []string) (string, []any) {
 	return "(?" + strings.Repeat(", ?", len(ids)-1) + ")", args
 }
 
+// usersTeamsQuery and usersQueuesQuery read the memberships of a batch of
+// users (in is the placeholders of their IDs). CROSS JOIN keeps SQLite
+// starting from those users' memberships: to save the sort, it would
+// otherwise walk every team of the org in name order and look each up for
+// every user of the batch (seconds a page at 2,000 teams).
+func usersTeamsQuery(in string) string {
+	return `SELECT m.user_id, t.name FROM team_members m CROSS JOIN teams t
+		WHERE t.id = m.team_id AND t.org_id = m.org_id AND m.org_id = ? AND m.user_id IN ` + in + ` ORDER BY t.name_key, t.id`
+}
+
+func usersQueuesQuery(in string) string {
+	return `SELECT m.user_id, q.name, m.penalty FROM queue_members m CROSS JOIN queues q
+		WHERE q.id = m.queue_id AND q.org_id = m.org_id AND m.org_id = ? AND m.user_id IN ` + in + ` ORDER BY q.name_key, q.id`
+}
+
 // UsersTeams returns the names of the teams each of userIDs belongs to,
 // by user, in name order.
 func (c *Conn) UsersTeams(ctx context.Context, orgID string, userIDs []string) (map[string][]string, error) {
@@ -26,8 +41,7 @@ func (c *Conn) UsersTeams(ctx context.Context, orgID string, userIDs []string) (
 		return out, nil
 	}
 	in, args := inIDs(orgID, userIDs)
-	rows, err := c.query(ctx, `SELECT m.user_id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id AND t.org_id = m.org_id
-		WHERE m.org_id = ? AND m.user_id IN `+in+` ORDER BY t.name_key, t.id`, args...)
+	rows, err := c.query(ctx, usersTeamsQuery(in), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -50,8 +64,7 @@ func (c *Conn) UsersQueues(ctx context.Context, orgID string, userIDs []string) 
 		return out, nil
 	}
 	in, args := inIDs(orgID, userIDs)
-	rows, err := c.query(ctx, `SELECT m.user_id, q.name, m.penalty FROM queue_members m JOIN queues q ON q.id = m.queue_id AND q.org_id = m.org_id
-		WHERE m.org_id = ? AND m.user_id IN `+in+` ORDER BY q.name_key, q.id`, args...)
+	rows, err := c.query(ctx, usersQueuesQuery(in), args...)
 	if err != nil {
 		return nil, err
 	}

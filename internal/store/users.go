@@ -252,11 +252,10 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 		act      activity
 		rec      string
 		lr       listRecord
-		sortVal  any
 		presence = make([]roster.PresenceInput, 0, limit)
 		teams    = make([]roster.TeamRef, 0, limit*2)
 		logins   = make([]time.Time, 0, limit)
-		dest     = []any{&r.ID, &rec, &sortVal, &act.set, &act.setAt, &act.dnd}
+		dest     = []any{&r.ID, &rec, &act.set, &act.setAt, &act.dnd}
 	)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
@@ -279,7 +278,7 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 		presence = append(presence, act.input(u.Status))
 		u.Activity = &presence[len(presence)-1]
 		page.Items = append(page.Items, u)
-		lastVal = sortString(sortVal)
+		lastVal = lr.sortVal
 	}
 	if err := rows.Err(); err != nil {
 		return page, c.dialect.mapError(err)
@@ -381,21 +380,4 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	sorted := f.Query != "" || f.Team != ""
 	q = c.listPage(col, dir, from, strings.Join(where, " AND "), limit+1, sorted)
 	return q, append(fromArgs, args...), sortKey, limit, nil
-}
-
-// sortString renders a scanned sort value for a cursor.
-func sortString(v any) string {
-	switch t := v.(type) {
-	case int64:
-		return strconv.FormatInt(t, 10)
-	case []byte:
-		return string(t)
-	case string:
-		return t
-	case nil:
-		return ""
-	default:
-		b, _ := json.Marshal(t)
-		return string(b)
-	}
 }

@@ -17,25 +17,29 @@ import (
 
 // listCols are the people list's columns, named for the query that wraps
 // the page (listPage): the ID, and the rest of the row as one record
-// (parseListRecord) that ends with the user's teams (team_list). The role
-// key is not joined in row by row (a join costs more than the rest of the
-// row on SQLite) but filled in after (fillRoleKeys).
-func (c *conn) listCols() string {
+// (parseListRecord), in which sortCol's value for the cursor comes last
+// but for the user's teams (team_list). The role key is not joined in row
+// by row (a join costs more than the rest of the row on SQLite) but
+// filled in after (fillRoleKeys).
+func (c *conn) listCols(sortCol string) string {
+	nullable := func(col string) string { return `COALESCE(` + c.dialect.text(col) + `, '')` }
 	return `u.id AS id, ` + c.dialect.concatWS(recordSep,
 		`u.email`, `u.first_name`, `u.last_name`, `u.status`, `u.role_id`, `u.license_type`, `u.extension`,
-		`COALESCE(`+c.dialect.text(`u.last_login_at`)+`, '')`, `u.created_at`, `u.updated_at`,
-		`COALESCE(`+c.dialect.text(`u.last_active_at`)+`, '')`, `u.team_list`) + ` AS rec`
+		nullable(`u.last_login_at`), `u.created_at`, `u.updated_at`, nullable(`u.last_active_at`),
+		nullable(sortCol), `u.team_list`) + ` AS rec`
 }
 
-// recordSep separates the fields of a list record. None of them can hold
-// it but the last, the team list, which is read whole: names and team
-// names refuse control characters (roster.ValidateName), emails are
-// addresses, the rest are IDs, keys, digits and numbers.
-const recordSep = 0x1f
+// recordSep separates the fields of a list record. None of them holds
+// it: names and team names refuse control characters
+// (roster.ValidateName), emails are addresses, the rest are IDs, keys,
+// digits and numbers, and the separators the stored keys use themselves
+// (sort_name's and team_list's) are others.
+const recordSep = 0x1d
 
 // listRecord is one list record read: slices of the one string.
 type listRecord struct {
 	lastLogin sql.NullInt64
+	sortVal   string
 	teams     string
 }
 
@@ -43,7 +47,7 @@ type listRecord struct {
 // one text value rather than a dozen columns is a third of a page's time
 // on SQLite, whose driver allocates and locks for every column it returns.
 func parseListRecord(rec string, u *roster.User, a *activity, r *listRecord) error {
-	var f [11]string
+	var f [12]string
 	rest := rec
 	for i := range f {
 		var ok bool
@@ -52,7 +56,7 @@ func parseListRecord(rec string, u *roster.User, a *activity, r *listRecord) err
 		}
 	}
 	u.Email, u.FirstName, u.LastName, u.Status, u.RoleID = f[0], f[1], f[2], roster.Status(f[3]), f[4]
-	u.LicenseType, u.Extension, r.teams = f[5], f[6], rest
+	u.LicenseType, u.Extension, r.sortVal, r.teams = f[5], f[6], f[11], rest
 	var err error
 	nullable := func(s string) sql.NullInt64 {
 		if s == "" || err != nil {
@@ -79,8 +83,8 @@ const (
 	presenceJoins = ` LEFT JOIN presence p ON p.user_id = u.id LEFT JOIN phone_settings ps ON ps.user_id = u.id `
 )
 
-// listPage returns the page query: listCols and col as sort_val, then
-// the presence columns, of from and where, ordered by col and ID.
+// listPage returns the page query: listCols, then the presence columns,
+// of from and where, ordered by col and ID.
 //
 // When the rows come off an index in order, the presence lookups join in
 // directly and run for the page's rows alone. When the matches are sorted
@@ -88,13 +92,13 @@ const (
 // so the page is cut first and joined after, at the price of sorting its
 // few rows again.
 func (c *conn) listPage(col, dir, from, where string, limit int, sorted bool) string {
-	cols := c.listCols() + `, ` + col + ` AS sort_val`
+	cols := c.listCols(col)
 	rest := `WHERE ` + where + ` ORDER BY ` + col + ` ` + dir + `, u.id ` + dir + ` LIMIT ` + strconv.Itoa(limit)
 	if !sorted {
 		return `SELECT ` + cols + `, ` + presenceCols + strings.TrimRight(from, " ") + presenceJoins + rest
 	}
-	return `SELECT u.*, ` + presenceCols + ` FROM (SELECT ` + cols + from + rest + `) u` + presenceJoins +
-		`ORDER BY u.sort_val ` + dir + `, u.id ` + dir
+	return `SELECT u.id, u.rec, ` + presenceCols + ` FROM (SELECT ` + cols + `, ` + col + ` AS sort_val` + from + rest + `) u` +
+		presenceJoins + `ORDER BY u.sort_val ` + dir + `, u.id ` + dir
 }
 
 // Separators of team_list's text (kept by the database's triggers, see

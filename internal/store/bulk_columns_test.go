@@ -1,0 +1,69 @@
+package store
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMembershipColumnsStartFromTheUsers: the export's team and queue
+// columns are read from the batch's memberships outward, whatever the
+// planner knows: with statistics that make the org's teams look few and
+// its memberships many, a plain join walked every team in name order and
+// looked it up for each user of the batch.
+func TestMembershipColumnsStartFromTheUsers(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "r.db"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, stats := range []string{
+		// None: what a database has until something is analysed.
+		``,
+		// An org of 2,000 teams and queues and 100,000 memberships.
+		`INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+			('teams', 'sqlite_autoindex_teams_1', '2000 1'), ('teams', 'sqlite_autoindex_teams_2', '2000 2000 1'),
+			('team_members', 'sqlite_autoindex_team_members_1', '100000 50 1'), ('team_members', 'team_members_user', '100000 2 2 1'),
+			('queues', 'sqlite_autoindex_queues_1', '2000 1'), ('queues', 'sqlite_autoindex_queues_2', '2000 2000 1'),
+			('queue_members', 'sqlite_autoindex_queue_members_1', '100000 50 1'), ('queue_members', 'queue_members_user', '100000 2')`,
+	} {
+		if _, err := db.SQL().ExecContext(ctx, `ANALYZE; DELETE FROM sqlite_stat1; `+stats+`; ANALYZE sqlite_schema`); err != nil {
+			t.Fatal(err)
+		}
+		checkMembershipPlans(t, db)
+	}
+}
+
+func checkMembershipPlans(t *testing.T, db *DB) {
+	t.Helper()
+	ctx := t.Context()
+	in := "(?" + strings.Repeat(", ?", 499) + ")"
+	args := make([]any, 501)
+	for i := range args {
+		args[i] = fmt.Sprint("id", i)
+	}
+	for name, q := range map[string]string{"teams": usersTeamsQuery(in), "queues": usersQueuesQuery(in)} {
+		rows, err := db.SQL().QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notUsed int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if len(plan) == 0 || !strings.HasPrefix(plan[0], "SEARCH m USING ") {
+			t.Errorf("%s: the plan does not start from the users' memberships:\n%s", name, strings.Join(plan, "\n"))
+		}
+	}
+}
