@@ -36,9 +36,11 @@ type bulkStore interface {
 const analyzeAfter = 5000
 
 // refreshStats asks the database to re-plan for the users table's new
-// size. Failing only costs speed, so it is logged, not returned.
+// size (and to tidy its search index). Failing only costs speed, so it is
+// logged, not returned. It rewrites much of the search index, so it runs
+// on its own as bulk work does.
 func (s *Service) refreshStats(ctx context.Context) {
-	if err := s.store.Tx(ctx, func(tx Tx) error { return tx.AnalyzeUsers(ctx) }); err != nil {
+	if err := s.store.BulkTx(ctx, func(tx Tx) error { return tx.AnalyzeUsers(ctx) }); err != nil {
 		s.log.Warn("could not refresh the users table's statistics", "err", err)
 	}
 }

@@ -33,7 +33,7 @@ const maxReportedErrors = 1000
 // statement batch and progress report. So the memory an import takes is a
 // chunk's, not the file's, apart from the raw file itself when it cannot
 // be rewound.
-const importChunk = 5000
+const importChunk = 2000
 
 // ImportInput is one users import.
 type ImportInput struct {
