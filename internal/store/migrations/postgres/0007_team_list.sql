@@ -28,15 +28,26 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION roster_team_members_list() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Membership changes refresh once per statement, for every user the
+-- statement touched (a bulk insert of 400 memberships is one refresh, not
+-- 400); cascades from deleted users and teams are statements too.
+CREATE FUNCTION roster_team_members_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM roster_refresh_team_lists(ARRAY[NEW.user_id]);
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM roster_refresh_team_lists(ARRAY[OLD.user_id]);
-    ELSE
-        PERFORM roster_refresh_team_lists(ARRAY[OLD.user_id, NEW.user_id]);
-    END IF;
+    PERFORM roster_refresh_team_lists(ARRAY(SELECT DISTINCT user_id FROM new_members));
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION roster_team_members_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM roster_refresh_team_lists(ARRAY(SELECT DISTINCT user_id FROM old_members));
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION roster_team_members_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM roster_refresh_team_lists(ARRAY(SELECT user_id FROM old_members UNION SELECT user_id FROM new_members));
     RETURN NULL;
 END
 $$;
@@ -48,8 +59,14 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER team_members_list AFTER INSERT OR DELETE OR UPDATE OF org_id, team_id, user_id ON team_members
-    FOR EACH ROW EXECUTE FUNCTION roster_team_members_list();
+CREATE TRIGGER team_members_list_insert AFTER INSERT ON team_members
+    REFERENCING NEW TABLE AS new_members FOR EACH STATEMENT EXECUTE FUNCTION roster_team_members_inserted();
+CREATE TRIGGER team_members_list_delete AFTER DELETE ON team_members
+    REFERENCING OLD TABLE AS old_members FOR EACH STATEMENT EXECUTE FUNCTION roster_team_members_deleted();
+-- A trigger with transition tables takes no column list, so this one also
+-- runs when only a leader flag changes: a refresh for nothing, and rare.
+CREATE TRIGGER team_members_list_update AFTER UPDATE ON team_members
+    REFERENCING OLD TABLE AS old_members NEW TABLE AS new_members FOR EACH STATEMENT EXECUTE FUNCTION roster_team_members_updated();
 CREATE TRIGGER teams_list AFTER UPDATE OF org_id, name, disabled ON teams
     FOR EACH ROW EXECUTE FUNCTION roster_teams_list();
 
