@@ -17,14 +17,7 @@ import (
 // looked it up for each user of the batch.
 func TestMembershipColumnsStartFromTheUsers(t *testing.T) {
 	ctx := t.Context()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "r.db"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedSQLite(t)
 	for _, stats := range []string{
 		// None: what a database has until something is analysed.
 		``,
@@ -77,14 +70,7 @@ func checkMembershipPlans(t *testing.T, db *DB) {
 // searches find the same users after.
 func TestAnalyzeUsersMergesTheSearchIndex(t *testing.T) {
 	ctx := t.Context()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "r.db"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedSQLite(t)
 	now := time.Now().UTC()
 	org := &roster.Org{ID: "org", Name: "Org", Slug: "org", Plan: roster.PlanProPlus, CreatedAt: now}
 	role := &roster.Role{ID: "role", OrgID: org.ID, Key: "agent", Name: "Agent"}
@@ -132,4 +118,19 @@ func TestAnalyzeUsersMergesTheSearchIndex(t *testing.T) {
 	if n := matches(); n != 10 {
 		t.Errorf("after the refresh: %d matches, want 10", n)
 	}
+}
+
+// migratedSQLite opens a new SQLite database with the schema, closed when
+// the test ends.
+func migratedSQLite(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "r.db"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

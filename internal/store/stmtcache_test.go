@@ -127,14 +127,7 @@ func TestStmtCacheInTransaction(t *testing.T) {
 // samples, which would make every prepared query recompile.
 func TestAnalyzeUsersKeepsRowCountsOnly(t *testing.T) {
 	ctx := t.Context()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "r.db"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedSQLite(t)
 	// Warm the statement cache on the pool first, as a running server has.
 	var n int
 	if err := db.Reader().row(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
