@@ -97,6 +97,13 @@ func (c *conn) listPage(col, dir, from, where string, limit int, sorted bool) st
 	if !sorted {
 		return `SELECT ` + cols + `, ` + presenceCols + strings.TrimRight(from, " ") + presenceJoins + rest
 	}
+	if c.dialect.name() == "sqlite" {
+		// SQLite builds each sorted row before it sorts (PostgreSQL puts the
+		// record off until after the LIMIT): sort the matches' rowids and
+		// keys alone, then read the page's rows again by rowid.
+		return `SELECT ` + cols + `, ` + presenceCols + ` FROM (SELECT u.rowid AS rid, u.id AS id, ` + col + ` AS sort_val` +
+			from + rest + `) s CROSS JOIN users u` + presenceJoins + `WHERE u.rowid = s.rid ORDER BY s.sort_val ` + dir + `, s.id ` + dir
+	}
 	return `SELECT u.id, u.rec, ` + presenceCols + ` FROM (SELECT ` + cols + `, ` + col + ` AS sort_val` + from + rest + `) u` +
 		presenceJoins + `ORDER BY u.sort_val ` + dir + `, u.id ` + dir
 }
