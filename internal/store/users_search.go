@@ -70,7 +70,7 @@ func parseListRecord(rec string, u *roster.User, a *activity, r *listRecord) err
 	created, updated := nullable(f[8]), nullable(f[9])
 	a.lastActive = nullable(f[10])
 	if err != nil || !created.Valid || !updated.Valid {
-		return fmt.Errorf("store: a list record's times do not read: %q", rec)
+		return fmt.Errorf("store: a list record's times do not read (%v)", err)
 	}
 	u.CreatedAt, u.UpdatedAt = fromUS(created.Int64), fromUS(updated.Int64)
 	return nil
