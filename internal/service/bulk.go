@@ -24,9 +24,8 @@ type bulkStore interface {
 	// AnalyzeUsers refreshes the query planner's statistics of users.
 	AnalyzeUsers(ctx context.Context) error
 
-	// For the export's columns, per batch of users: team names, queues
-	// as "name:penalty", saved phone settings.
-	UsersTeams(ctx context.Context, orgID string, userIDs []string) (map[string][]string, error)
+	// For the export's columns, per batch of users: queues as
+	// "name:penalty", saved phone settings.
 	UsersQueues(ctx context.Context, orgID string, userIDs []string) (map[string][]string, error)
 	UsersPhoneSettings(ctx context.Context, orgID string, userIDs []string) (map[string]*roster.PhoneSettings, error)
 }

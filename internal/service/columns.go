@@ -115,9 +115,14 @@ var userColumns = []UserColumn{
 			return nil
 		}},
 	{Name: "teams", Aliases: []string{"team", "team_names", "groups"}, Parse: parseTeamsCell,
-		Load: func(b *ExportBatch) (func(u *roster.User) string, error) {
-			teams, err := b.Teams()
-			return func(u *roster.User) string { return strings.Join(teams[u.ID], ";") }, err
+		// Every team the user is in, disabled ones too, in name order: a
+		// listed user carries them.
+		Cell: func(u *roster.User) string {
+			names := make([]string, len(u.Teams))
+			for i, t := range u.Teams {
+				names[i] = t.Name
+			}
+			return strings.Join(names, ";")
 		}},
 	{Name: "extension", Aliases: []string{"exten", "ext", "number", "extension_number", "extension_no"},
 		Cell: func(u *roster.User) string { return u.Extension },
@@ -177,7 +182,6 @@ type ExportBatch struct {
 	orgID  string
 	Users  []roster.User
 	ids    []string
-	teams  map[string][]string
 	queues map[string][]string
 	phone  map[string]*roster.PhoneSettings
 }
@@ -188,15 +192,6 @@ func newExportBatch(ctx context.Context, tx Tx, orgID string, users []roster.Use
 		b.ids[i] = users[i].ID
 	}
 	return b
-}
-
-// Teams returns the batch's team names by user ID.
-func (b *ExportBatch) Teams() (map[string][]string, error) {
-	var err error
-	if b.teams == nil {
-		b.teams, err = b.tx.UsersTeams(b.ctx, b.orgID, b.ids)
-	}
-	return b.teams, err
 }
 
 // Queues returns the batch's "queue:penalty" entries by user ID.

@@ -18,42 +18,14 @@ func inIDs(orgID string, ids []string) (string, []any) {
 	return "(?" + strings.Repeat(", ?", len(ids)-1) + ")", args
 }
 
-// usersTeamsQuery and usersQueuesQuery read the memberships of a batch of
-// users (in is the placeholders of their IDs). CROSS JOIN keeps SQLite
-// starting from those users' memberships: to save the sort, it would
-// otherwise walk every team of the org in name order and look each up for
-// every user of the batch (seconds a page at 2,000 teams).
-func usersTeamsQuery(in string) string {
-	return `SELECT m.user_id, t.name FROM team_members m CROSS JOIN teams t
-		WHERE t.id = m.team_id AND t.org_id = m.org_id AND m.org_id = ? AND m.user_id IN ` + in + ` ORDER BY t.name_key, t.id`
-}
-
+// usersQueuesQuery reads the queue memberships of a batch of users (in is
+// the placeholders of their IDs). CROSS JOIN keeps SQLite starting from
+// those users' memberships: to save the sort, it would otherwise walk
+// every queue of the org in name order and look each up for every user of
+// the batch (seconds a page at 2,000 queues).
 func usersQueuesQuery(in string) string {
 	return `SELECT m.user_id, q.name, m.penalty FROM queue_members m CROSS JOIN queues q
 		WHERE q.id = m.queue_id AND q.org_id = m.org_id AND m.org_id = ? AND m.user_id IN ` + in + ` ORDER BY q.name_key, q.id`
-}
-
-// UsersTeams returns the names of the teams each of userIDs belongs to,
-// by user, in name order.
-func (c *Conn) UsersTeams(ctx context.Context, orgID string, userIDs []string) (map[string][]string, error) {
-	out := map[string][]string{}
-	if len(userIDs) == 0 {
-		return out, nil
-	}
-	in, args := inIDs(orgID, userIDs)
-	rows, err := c.query(ctx, usersTeamsQuery(in), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var user, name string
-		if err := rows.Scan(&user, &name); err != nil {
-			return nil, err
-		}
-		out[user] = append(out[user], name)
-	}
-	return out, c.dialect.mapError(rows.Err())
 }
 
 // UsersQueues returns "queue:penalty" for each queue each of userIDs
