@@ -42,52 +42,15 @@ func (a *API) exportUsers(w http.ResponseWriter, r *http.Request) error {
 	if format == "" {
 		format = "csv"
 	}
-	kind, ok := sheet.Formats[format]
-	if !ok {
+	if _, ok := sheet.Formats[format]; !ok {
 		return &roster.Error{Kind: roster.KindInvalid, Message: "unknown export format",
 			Fields: []roster.FieldError{{Field: "format", Message: "must be csv or xlsx"}}}
 	}
 	f := exportFilter(r)
-	out := &lazyResponse{w: w, header: func(h http.Header) {
-		h.Set("Content-Type", kind.ContentType)
-		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="users-%s.%s"`, time.Now().UTC().Format("2006-01-02"), kind.Ext))
-		h.Set("Cache-Control", "no-store")
-	}}
-	sw, err := sheet.NewWriter(format, out)
-	if err != nil {
+	return sheet.Download(w, format, time.Now(), a.log, func(sw sheet.Writer) error {
+		_, err := a.svc.ExportUsers(r.Context(), principal(r), f, sw)
 		return err
-	}
-	_, err = a.svc.ExportUsers(r.Context(), principal(r), f, sw)
-	if err == nil {
-		err = sw.Close()
-	}
-	if err != nil && !out.started {
-		return err
-	}
-	if err != nil {
-		// The status line has gone out; cutting the connection is the only
-		// way left to tell the client that the file is incomplete.
-		a.log.Error("export failed mid-stream", "err", err)
-		panic(http.ErrAbortHandler)
-	}
-	return nil
-}
-
-// lazyResponse sends the success headers with the first byte of the body,
-// so that an error found before then can still be a problem response.
-type lazyResponse struct {
-	w       http.ResponseWriter
-	header  func(http.Header)
-	started bool
-}
-
-func (l *lazyResponse) Write(p []byte) (int, error) {
-	if !l.started {
-		l.started = true
-		l.header(l.w.Header())
-		l.w.WriteHeader(http.StatusOK)
-	}
-	return l.w.Write(p)
+	})
 }
 
 // importFile returns the upload: the body itself (text/csv) or the first

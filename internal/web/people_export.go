@@ -1,12 +1,10 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"roster/internal/roster"
 	"roster/internal/sheet"
@@ -74,47 +72,10 @@ func (c *Console) exportPeople(w http.ResponseWriter, r *http.Request, s *sessio
 	if err != nil {
 		return err
 	}
-	kind := sheet.Formats[q.Format]
-	out := &lazyDownload{w: w, header: func(h http.Header) {
-		h.Set("Content-Type", kind.ContentType)
-		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="users-%s.%s"`, c.svc.Now().UTC().Format(time.DateOnly), kind.Ext))
-		h.Set("Cache-Control", "no-store")
-	}}
-	sw, err := sheet.NewWriter(q.Format, out)
-	if err != nil {
+	return sheet.Download(w, q.Format, c.svc.Now(), c.log.With("from", "console"), func(sw sheet.Writer) error {
+		_, err := c.svc.ExportUsers(r.Context(), s.P, q.filter(), sw)
 		return err
-	}
-	_, err = c.svc.ExportUsers(r.Context(), s.P, q.filter(), sw)
-	if err == nil {
-		err = sw.Close()
-	}
-	if err != nil && !out.started {
-		return err
-	}
-	if err != nil {
-		// The status line has gone out: only a cut connection tells the
-		// browser that the file is incomplete.
-		c.log.Error("console export failed mid-stream", "err", err)
-		panic(http.ErrAbortHandler)
-	}
-	return nil
-}
-
-// lazyDownload sends the download's headers with its first byte, so that
-// an error found before then is still an error page.
-type lazyDownload struct {
-	w       http.ResponseWriter
-	header  func(http.Header)
-	started bool
-}
-
-func (l *lazyDownload) Write(p []byte) (int, error) {
-	if !l.started {
-		l.started = true
-		l.header(l.w.Header())
-		l.w.WriteHeader(http.StatusOK)
-	}
-	return l.w.Write(p)
+	})
 }
 
 // ExportHidden are the page's filters as the Export form carries them.
