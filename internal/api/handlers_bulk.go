@@ -8,7 +8,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"roster/internal/roster"
@@ -25,16 +24,13 @@ func (a *API) bulkRoutes() []Route {
 }
 
 // exportFilter reads the people list's filters; status may list several
-// statuses separated by commas. The service checks them.
-func exportFilter(r *http.Request) roster.UserFilter {
+// statuses separated by commas. The service checks the rest.
+func exportFilter(r *http.Request) (roster.UserFilter, error) {
 	q := r.URL.Query()
 	f := roster.UserFilter{Role: q.Get("role"), LicenseType: q.Get("license_type"), Query: q.Get("q"), Sort: q.Get("sort")}
-	for _, s := range strings.Split(q.Get("status"), ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			f.Statuses = append(f.Statuses, roster.Status(s))
-		}
-	}
-	return f
+	var err error
+	f.Statuses, err = roster.ParseStatusList(q["status"])
+	return f, err
 }
 
 func (a *API) exportUsers(w http.ResponseWriter, r *http.Request) error {
@@ -46,7 +42,10 @@ func (a *API) exportUsers(w http.ResponseWriter, r *http.Request) error {
 		return &roster.Error{Kind: roster.KindInvalid, Message: "unknown export format",
 			Fields: []roster.FieldError{{Field: "format", Message: "must be csv or xlsx"}}}
 	}
-	f := exportFilter(r)
+	f, err := exportFilter(r)
+	if err != nil {
+		return err
+	}
 	return sheet.Download(w, format, time.Now(), a.log, func(sw sheet.Writer) error {
 		_, err := a.svc.ExportUsers(r.Context(), principal(r), f, sw)
 		return err

@@ -3,6 +3,7 @@ package roster
 import (
 	"errors"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -26,6 +27,32 @@ func ValidStatus(s Status) bool {
 		return true
 	}
 	return false
+}
+
+// ParseStatusList reads statuses given as values that may each list
+// several separated by commas (a repeated query parameter, or one with
+// commas): trimmed, empty ones skipped, each kept once in the order given.
+// Unknown ones are reported as errors of the field "status".
+func ParseStatusList(values []string) ([]Status, error) {
+	var out []Status
+	var bad Validation
+	for _, raw := range values {
+		for s := range strings.SplitSeq(raw, ",") {
+			st := Status(strings.TrimSpace(s))
+			switch {
+			case st == "":
+			case !ValidStatus(st):
+				shown := strings.ToValidUTF8(string(st), "")
+				if r := []rune(shown); len(r) > 40 {
+					shown = string(r[:40])
+				}
+				bad.Add("status", "%q is not one of active, invited, prepared, inactive", shown)
+			case !slices.Contains(out, st):
+				out = append(out, st)
+			}
+		}
+	}
+	return out, bad.Err()
 }
 
 // HoldsSeat reports whether a user in status s counts against its license

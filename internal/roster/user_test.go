@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -126,6 +127,66 @@ func FuzzSplitEmails(f *testing.F) {
 			if p == "" || strings.IndexFunc(p, isSep) >= 0 {
 				t.Fatalf("SplitEmails(%q) gave the piece %q", s, p)
 			}
+		}
+	})
+}
+
+func TestParseStatusList(t *testing.T) {
+	for _, c := range []struct {
+		in   []string
+		want []Status
+		bad  bool
+	}{
+		{nil, nil, false},
+		{[]string{""}, nil, false},
+		{[]string{"active"}, []Status{StatusActive}, false},
+		{[]string{" prepared , active,,prepared", "inactive", "active"}, []Status{StatusPrepared, StatusActive, StatusInactive}, false},
+		{[]string{"active,gone"}, nil, true},
+		{[]string{"Active"}, nil, true},
+	} {
+		got, err := ParseStatusList(c.in)
+		if (err != nil) != c.bad || (!c.bad && !slices.Equal(got, c.want)) {
+			t.Errorf("ParseStatusList(%q) = %v, %v; want %v, error %v", c.in, got, err, c.want, c.bad)
+		}
+		var e *Error
+		if c.bad && (!errors.As(err, &e) || e.Kind != KindInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "status") {
+			t.Errorf("ParseStatusList(%q): error %#v is not one invalid status", c.in, err)
+		}
+	}
+}
+
+// FuzzParseStatusList: whatever a client sends, the answer is statuses that
+// exist, each once, or an invalid-status error exactly when some entry is
+// not one.
+func FuzzParseStatusList(f *testing.F) {
+	for _, s := range []string{"active", "active,prepared", " invited ,", "x,active", "\xff", strings.Repeat("a,", 100)} {
+		f.Add(s, "inactive")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		got, err := ParseStatusList([]string{a, b})
+		anyBad := false
+		for _, v := range []string{a, b} {
+			for s := range strings.SplitSeq(v, ",") {
+				if s = strings.TrimSpace(s); s != "" && !ValidStatus(Status(s)) {
+					anyBad = true
+				}
+			}
+		}
+		if anyBad != (err != nil) {
+			t.Fatalf("%q, %q: error %v, but an unknown status is there: %v", a, b, err, anyBad)
+		}
+		if err != nil {
+			if ErrorKind(err) != KindInvalid {
+				t.Fatalf("%q, %q: error of kind %v", a, b, ErrorKind(err))
+			}
+			return
+		}
+		seen := map[Status]bool{}
+		for _, st := range got {
+			if !ValidStatus(st) || seen[st] {
+				t.Fatalf("%q, %q: %v", a, b, got)
+			}
+			seen[st] = true
 		}
 	})
 }

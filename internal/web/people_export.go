@@ -3,8 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 
 	"roster/internal/roster"
 	"roster/internal/sheet"
@@ -34,19 +32,11 @@ func parseExportQuery(v url.Values) (exportQuery, error) {
 	if _, ok := sheet.Formats[q.Format]; !ok {
 		bad.Add("format", "must be csv or xlsx")
 	}
-	for _, raw := range v["status"] {
-		for _, s := range strings.Split(raw, ",") {
-			st := roster.Status(strings.TrimSpace(s))
-			switch {
-			case st == "":
-			case !roster.ValidStatus(st):
-				bad.Add("status", "%q is not one of active, invited, prepared, inactive", clip(string(st), 40))
-			case !slices.Contains(q.Statuses, st):
-				q.Statuses = append(q.Statuses, st)
-			}
-		}
+	statuses, err := roster.ParseStatusList(v["status"])
+	if err != nil {
+		return q, err
 	}
-	if len(q.Statuses) == 0 && bad.Err() == nil {
+	if q.Statuses = statuses; len(q.Statuses) == 0 && bad.Err() == nil {
 		bad.Add("status", "choose at least one status to export")
 	}
 	return q, bad.Err()
