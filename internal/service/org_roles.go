@@ -57,27 +57,36 @@ func (s *Service) ensureAnAdmin(ctx context.Context, tx Tx, orgID string) error 
 
 // checkTeamIDs reports unknown teams (another org's included) under
 // field[i] and returns the IDs without repeats.
-func (s *Service) checkTeamIDs(ctx context.Context, tx Tx, orgID, field string, ids []string, v *roster.Validation) []string {
+func checkTeamIDs(ctx context.Context, tx Tx, orgID, field string, ids []string, v *roster.Validation) ([]string, error) {
+	return checkIDs(field, "team", ids, v, func(id string) error {
+		_, err := tx.Team(ctx, orgID, id)
+		return err
+	})
+}
+
+// checkIDs reports under field[i] each of ids that is not an ID or names
+// no thing of its kind (find returns ErrNotFound), and returns the others
+// without repeats. Any other error from find is returned.
+func checkIDs(field, kind string, ids []string, v *roster.Validation, find func(id string) error) ([]string, error) {
 	var out []string
 	for i, id := range ids {
 		if slices.Contains(out, id) {
 			continue
 		}
+		at := field + "[" + strconv.Itoa(i) + "]"
 		if !roster.ValidID(id) {
-			v.Add(field+"["+strconv.Itoa(i)+"]", "is not a team ID")
+			v.Add(at, "is not a %s ID", kind)
 			continue
 		}
-		if _, err := tx.Team(ctx, orgID, id); err != nil {
-			if !errors.Is(err, roster.ErrNotFound) {
-				v.Add(field+"["+strconv.Itoa(i)+"]", "could not be checked")
-				continue
-			}
-			v.Add(field+"["+strconv.Itoa(i)+"]", "no team %q in this org", id)
+		if err := find(id); errors.Is(err, roster.ErrNotFound) {
+			v.Add(at, "no %s %q in this org", kind, id)
 			continue
+		} else if err != nil {
+			return nil, err
 		}
 		out = append(out, id)
 	}
-	return out
+	return out, nil
 }
 
 // joinRoleTeams puts userIDs in every team linked to roleID, auditing each
@@ -163,7 +172,10 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*
 		if err := tx.LockOrg(ctx, p.OrgID); err != nil {
 			return err
 		}
-		teams := s.checkTeamIDs(ctx, tx, p.OrgID, "team_ids", in.TeamIDs, &v)
+		teams, err := checkTeamIDs(ctx, tx, p.OrgID, "team_ids", in.TeamIDs, &v)
+		if err != nil {
+			return err
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -178,7 +190,6 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*
 		if err := tx.SetRoleTeams(ctx, p.OrgID, r.ID, teams); err != nil {
 			return err
 		}
-		var err error
 		if out, err = s.roleDetail(ctx, tx, p.OrgID, r.ID); err != nil {
 			return err
 		}
@@ -238,7 +249,9 @@ func (s *Service) UpdateRole(ctx context.Context, p *Principal, id string, patch
 		}
 		var teams []string
 		if patch.TeamIDs != nil {
-			teams = s.checkTeamIDs(ctx, tx, p.OrgID, "team_ids", *patch.TeamIDs, &v)
+			if teams, err = checkTeamIDs(ctx, tx, p.OrgID, "team_ids", *patch.TeamIDs, &v); err != nil {
+				return err
+			}
 		}
 		if err := v.Err(); err != nil {
 			return err

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -107,25 +106,10 @@ func (s *Service) Team(ctx context.Context, p *Principal, id string) (*roster.Te
 // checkRoleIDs reports unknown roles under field[i] and returns the IDs
 // without repeats.
 func checkRoleIDs(ctx context.Context, tx Tx, orgID, field string, ids []string, v *roster.Validation) ([]string, error) {
-	var out []string
-	for i, id := range ids {
-		if slices.Contains(out, id) {
-			continue
-		}
-		if !roster.ValidID(id) {
-			v.Add(field+"["+strconv.Itoa(i)+"]", "is not a role ID")
-			continue
-		}
+	return checkIDs(field, "role", ids, v, func(id string) error {
 		_, err := tx.Role(ctx, orgID, id)
-		if errors.Is(err, roster.ErrNotFound) {
-			v.Add(field+"["+strconv.Itoa(i)+"]", "no role %q in this org", id)
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, nil
+		return err
+	})
 }
 
 // checkMemberIDs reports unknown users under field[i] and returns the IDs
