@@ -82,6 +82,23 @@ func (s *Service) User(ctx context.Context, p *Principal, id string) (*roster.Us
 	return &one[0], nil
 }
 
+// UserByEmail is User for the org's user with this email address; one
+// that is not an address, or that no user of the org has, is NotFound.
+func (s *Service) UserByEmail(ctx context.Context, p *Principal, email string) (*roster.User, error) {
+	if err := p.Require(roster.PermUsersRead); err != nil {
+		return nil, err
+	}
+	e, err := roster.NormalizeEmail(email)
+	if err != nil {
+		return nil, roster.ErrNotFound
+	}
+	u, err := s.store.Read().UserByEmail(ctx, p.OrgID, e)
+	if err != nil {
+		return nil, err
+	}
+	return s.User(ctx, p, u.ID)
+}
+
 // Me is the signed-in user with their effective permissions.
 type Me struct {
 	User        *roster.User         `json:"user"`

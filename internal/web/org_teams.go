@@ -243,14 +243,9 @@ func (c *Console) userByEmail(r *http.Request, s *session, field, email string) 
 		return nil, &roster.Error{Kind: roster.KindInvalid, Message: "the request has invalid fields",
 			Fields: []roster.FieldError{{Field: field, Message: "is not a valid email address"}}}
 	}
-	page, err := c.svc.ListUsers(r.Context(), s.P, roster.UserFilter{Query: norm, Limit: 50})
-	if err != nil {
-		return nil, err
-	}
-	for _, u := range page.Items {
-		if u.Email == norm {
-			return &u, nil
-		}
+	u, err := c.svc.UserByEmail(r.Context(), s.P, norm)
+	if err == nil || !errors.Is(err, roster.ErrNotFound) {
+		return u, err
 	}
 	return nil, &roster.Error{Kind: roster.KindInvalid, Message: "the request has invalid fields",
 		Fields: []roster.FieldError{{Field: field, Message: "no user " + norm + " in this organisation"}}}
