@@ -55,11 +55,7 @@ func (s *Service) UserIDByEmail(ctx context.Context, p *Principal, email string)
 	if err := p.Require(roster.PermAuditView); err != nil {
 		return "", err
 	}
-	e, err := roster.NormalizeEmail(email)
-	if err != nil {
-		return "", roster.ErrNotFound
-	}
-	u, err := s.store.Read().UserByEmail(ctx, p.OrgID, e)
+	u, err := s.findByEmail(ctx, p.OrgID, email)
 	if err != nil {
 		return "", err
 	}

@@ -16,12 +16,7 @@ import (
 func TestSeedStaffsTeams(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		svc := service.New(service.Deps{Store: store.ServiceStore{DB: db}, Config: service.Config{BaseURL: "http://x", Argon: service.ArgonParams{MemoryKiB: 64, Time: 1, Threads: 1}}})
-		org, _, _, err := svc.CreateOrg(ctx, service.NewOrg{Name: "Acme", Slug: "acme", Plan: roster.PlanProPlus, AdminEmail: "admin@acme.test"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		op := service.Operator(org.ID)
+		svc, org, op := acmeOrg(t, db)
 		for run, wantTeams := range []int{6, 12} {
 			if _, err := svc.SeedUsers(ctx, op, service.SeedInput{OrgID: org.ID, Users: 300, Seed: uint64(run + 1)}); err != nil {
 				t.Fatal(err)
@@ -108,4 +103,16 @@ func TestSeedStaffsTeams(t *testing.T) {
 			t.Errorf("the list shows %d memberships, the teams %d", listed, members)
 		}
 	})
+}
+
+// acmeOrg is a service on db with a new pro_plus org, Acme, and its
+// operator.
+func acmeOrg(t *testing.T, db *store.DB) (*service.Service, *roster.Org, *service.Principal) {
+	t.Helper()
+	svc := service.New(service.Deps{Store: store.ServiceStore{DB: db}, Config: service.Config{BaseURL: "http://x", Argon: service.ArgonParams{MemoryKiB: 64, Time: 1, Threads: 1}}})
+	org, _, _, err := svc.CreateOrg(context.Background(), service.NewOrg{Name: "Acme", Slug: "acme", Plan: roster.PlanProPlus, AdminEmail: "admin@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, org, service.Operator(org.ID)
 }

@@ -88,15 +88,21 @@ func (s *Service) UserByEmail(ctx context.Context, p *Principal, email string) (
 	if err := p.Require(roster.PermUsersRead); err != nil {
 		return nil, err
 	}
-	e, err := roster.NormalizeEmail(email)
-	if err != nil {
-		return nil, roster.ErrNotFound
-	}
-	u, err := s.store.Read().UserByEmail(ctx, p.OrgID, e)
+	u, err := s.findByEmail(ctx, p.OrgID, email)
 	if err != nil {
 		return nil, err
 	}
 	return s.User(ctx, p, u.ID)
+}
+
+// findByEmail is the org's user with this email address; one that is not
+// an address is NotFound like one that no user has.
+func (s *Service) findByEmail(ctx context.Context, orgID, email string) (*roster.User, error) {
+	e, err := roster.NormalizeEmail(email)
+	if err != nil {
+		return nil, roster.ErrNotFound
+	}
+	return s.store.Read().UserByEmail(ctx, orgID, e)
 }
 
 // Me is the signed-in user with their effective permissions.

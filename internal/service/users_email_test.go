@@ -18,12 +18,7 @@ import (
 func TestUserByEmail(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		svc := service.New(service.Deps{Store: store.ServiceStore{DB: db}, Config: service.Config{BaseURL: "http://x", Argon: service.ArgonParams{MemoryKiB: 64, Time: 1, Threads: 1}}})
-		org, _, _, err := svc.CreateOrg(ctx, service.NewOrg{Name: "Acme", Slug: "acme", Plan: roster.PlanProPlus, AdminEmail: "admin@acme.test"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		op := service.Operator(org.ID)
+		svc, _, op := acmeOrg(t, db)
 		emails := []string{"ann@x.test"}
 		for i := range 60 {
 			emails = append(emails, fmt.Sprintf("a%02dann@x.test", i))

@@ -164,11 +164,17 @@ type roleKeyCache struct {
 // maxCachedRoles bounds the cache: past it, it starts again empty.
 const maxCachedRoles = 10_000
 
-func (rc *roleKeyCache) get(roleID string) (string, bool) {
+// fill sets the role key of each user it knows and reports whether it
+// knew them all: one lock for the page.
+func (rc *roleKeyCache) fill(users []roster.User) bool {
 	rc.mu.RLock()
 	defer rc.mu.RUnlock()
-	k, ok := rc.keys[roleID]
-	return k, ok
+	all := true
+	for i := range users {
+		k, ok := rc.keys[users[i].RoleID]
+		users[i].Role, all = k, all && ok
+	}
+	return all
 }
 
 func (rc *roleKeyCache) add(keys map[string]string) {
@@ -183,21 +189,16 @@ func (rc *roleKeyCache) add(keys map[string]string) {
 // fillRoleKeys sets the role key of each user, from the cache where it
 // can and otherwise from the org's roles (read once, and remembered).
 func (c *Conn) fillRoleKeys(ctx context.Context, orgID string, users []roster.User) error {
-	var keys map[string]string
+	if c.roles.fill(users) {
+		return nil
+	}
+	keys, err := c.roleKeys(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	c.roles.add(keys)
 	for i := range users {
-		u := &users[i]
-		var ok bool
-		if u.Role, ok = c.roles.get(u.RoleID); ok {
-			continue
-		}
-		if keys == nil {
-			var err error
-			if keys, err = c.roleKeys(ctx, orgID); err != nil {
-				return err
-			}
-			c.roles.add(keys)
-		}
-		u.Role = keys[u.RoleID]
+		users[i].Role = keys[users[i].RoleID]
 	}
 	return nil
 }

@@ -31,23 +31,18 @@ $$;
 -- Membership changes refresh once per statement, for every user the
 -- statement touched (a bulk insert of 400 memberships is one refresh, not
 -- 400); cascades from deleted users and teams are statements too.
-CREATE FUNCTION roster_team_members_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Each statement's transition tables exist only for its own kind, and a
+-- PL/pgSQL branch is planned only when it runs, so one function serves
+-- all three triggers.
+CREATE FUNCTION roster_team_members_list() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM roster_refresh_team_lists(ARRAY(SELECT DISTINCT user_id FROM new_members));
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION roster_team_members_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM roster_refresh_team_lists(ARRAY(SELECT DISTINCT user_id FROM old_members));
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION roster_team_members_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM roster_refresh_team_lists(ARRAY(SELECT user_id FROM old_members UNION SELECT user_id FROM new_members));
+    IF TG_OP = 'INSERT' THEN
+        PERFORM roster_refresh_team_lists(ARRAY(SELECT DISTINCT user_id FROM new_members));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM roster_refresh_team_lists(ARRAY(SELECT DISTINCT user_id FROM old_members));
+    ELSE
+        PERFORM roster_refresh_team_lists(ARRAY(SELECT user_id FROM old_members UNION SELECT user_id FROM new_members));
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -60,13 +55,13 @@ END
 $$;
 
 CREATE TRIGGER team_members_list_insert AFTER INSERT ON team_members
-    REFERENCING NEW TABLE AS new_members FOR EACH STATEMENT EXECUTE FUNCTION roster_team_members_inserted();
+    REFERENCING NEW TABLE AS new_members FOR EACH STATEMENT EXECUTE FUNCTION roster_team_members_list();
 CREATE TRIGGER team_members_list_delete AFTER DELETE ON team_members
-    REFERENCING OLD TABLE AS old_members FOR EACH STATEMENT EXECUTE FUNCTION roster_team_members_deleted();
+    REFERENCING OLD TABLE AS old_members FOR EACH STATEMENT EXECUTE FUNCTION roster_team_members_list();
 -- A trigger with transition tables takes no column list, so this one also
 -- runs when only a leader flag changes: a refresh for nothing, and rare.
 CREATE TRIGGER team_members_list_update AFTER UPDATE ON team_members
-    REFERENCING OLD TABLE AS old_members NEW TABLE AS new_members FOR EACH STATEMENT EXECUTE FUNCTION roster_team_members_updated();
+    REFERENCING OLD TABLE AS old_members NEW TABLE AS new_members FOR EACH STATEMENT EXECUTE FUNCTION roster_team_members_list();
 CREATE TRIGGER teams_list AFTER UPDATE OF org_id, name, disabled ON teams
     FOR EACH ROW EXECUTE FUNCTION roster_teams_list();
 
