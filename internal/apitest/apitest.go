@@ -46,7 +46,7 @@ func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 func New(t testing.TB, db *store.DB) *Env {
 	e := &Env{T: t, DB: db, now: time.Now().UTC()}
 	e.Service = service.New(service.Deps{Store: store.ServiceStore{DB: db},
-		Config: service.Config{BaseURL: "http://roster.test", Argon: FastArgon},
+		Config: service.Config{BaseURL: "http://roster.test", Argon: FastArgon, AuthCacheTTL: time.Second},
 		Now:    func() time.Time { return e.now }})
 	a := api.New(api.Options{Service: e.Service, Metrics: api.NewMetrics(func(ctx context.Context) (int, error) {
 		return db.Reader().OutboxDepth(ctx)

@@ -53,7 +53,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	svc := service.New(service.Deps{
 		Store: store.ServiceStore{DB: db},
 		Config: service.Config{BaseURL: cfg.BaseURL, InviteTTL: cfg.InviteTTL, ResetTTL: cfg.ResetTTL,
-			SessionTTL: cfg.SessionTTL, Argon: opt.Argon},
+			SessionTTL: cfg.SessionTTL, AuthCacheTTL: cfg.AuthCacheTTL, Argon: opt.Argon},
 		Now: opt.Now, Logger: log,
 	})
 	a := &App{Config: cfg, DB: db, Service: svc, Log: log}

@@ -25,8 +25,11 @@ type Config struct {
 	InviteTTL   time.Duration // ROSTER_INVITE_TTL
 	ResetTTL    time.Duration // ROSTER_RESET_TTL
 	SessionTTL  time.Duration // ROSTER_SESSION_TTL
-	LogLevel    string        // ROSTER_LOG_LEVEL
-	LogFormat   string        // ROSTER_LOG_FORMAT: text or json
+	// AuthCacheTTL is how long a session or API token that authenticated
+	// is trusted without being read again; 0 turns the cache off.
+	AuthCacheTTL time.Duration // ROSTER_AUTH_CACHE_TTL
+	LogLevel     string        // ROSTER_LOG_LEVEL
+	LogFormat    string        // ROSTER_LOG_FORMAT: text or json
 	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on a
 	// separate listener that the public address never exposes.
 	DebugAddr string // ROSTER_DEBUG_ADDR
@@ -57,6 +60,7 @@ var Settings = []Setting{
 	{"invite-ttl", "ROSTER_INVITE_TTL", "168h", "how long an invitation link stays valid"},
 	{"reset-ttl", "ROSTER_RESET_TTL", "1h", "how long a password-reset link stays valid"},
 	{"session-ttl", "ROSTER_SESSION_TTL", "12h", "how long an idle session stays signed in"},
+	{"auth-cache-ttl", "ROSTER_AUTH_CACHE_TTL", "1s", "how long a session or API token that authenticated is trusted without reading it again: changes made through this process apply at once, those made through another process sharing the database within this time; 0 turns it off"},
 	{"log-level", "ROSTER_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "ROSTER_LOG_FORMAT", "text", "text or json"},
 	{"debug-addr", "ROSTER_DEBUG_ADDR", "", "address for Go's profiler (/debug/pprof/) on its own listener, e.g. 127.0.0.1:6060; empty turns it off"},
@@ -96,6 +100,9 @@ func Load(name string, args []string, getenv func(string) string, extra func(*fl
 			return c, fs, fmt.Errorf("--%s: %q is not a positive duration such as 1h or 168h", d.flag, *vals[d.flag])
 		}
 	}
+	if c.AuthCacheTTL, err = time.ParseDuration(*vals["auth-cache-ttl"]); err != nil || c.AuthCacheTTL < 0 || c.AuthCacheTTL > maxAuthCacheTTL {
+		return c, fs, fmt.Errorf("--auth-cache-ttl: %q is not a duration from 0 to %s, such as 1s", *vals["auth-cache-ttl"], maxAuthCacheTTL)
+	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fs, fmt.Errorf("--base-url: %q must be an http or https URL", c.BaseURL)
@@ -119,6 +126,10 @@ func Load(name string, args []string, getenv func(string) string, extra func(*fl
 	}
 	return c, fs, nil
 }
+
+// maxAuthCacheTTL bounds how late a revocation made by another process
+// may apply: a minute is already long for a revoked token to keep working.
+const maxAuthCacheTTL = time.Minute
 
 // minMemoryLimit keeps a typo ("80KiB") from sending the garbage collector
 // into a loop.

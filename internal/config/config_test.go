@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestMemoryLimit(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -25,6 +28,30 @@ func TestMemoryLimit(t *testing.T) {
 	for _, bad := range []string{"80", "80MB", "-1MiB", "1KiB", "lots", "9999999999999GiB"} {
 		if _, _, err := Load("serve", []string{"--memory-limit", bad}, env(nil), nil); err == nil {
 			t.Errorf("--memory-limit %q accepted", bad)
+		}
+	}
+}
+
+func TestAuthCacheTTL(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want time.Duration
+	}{
+		{nil, nil, time.Second}, // the documented default
+		{map[string]string{"ROSTER_AUTH_CACHE_TTL": "250ms"}, nil, 250 * time.Millisecond},
+		{nil, []string{"--auth-cache-ttl", "0"}, 0},
+		{nil, []string{"--auth-cache-ttl", "1m"}, time.Minute},
+	} {
+		cfg, _, err := Load("serve", c.args, env(c.env), nil)
+		if err != nil || cfg.AuthCacheTTL != c.want {
+			t.Errorf("env %v args %v: ttl %v, %v; want %v", c.env, c.args, cfg.AuthCacheTTL, err, c.want)
+		}
+	}
+	for _, bad := range []string{"-1s", "61s", "1h", "soon", ""} {
+		if _, _, err := Load("serve", []string{"--auth-cache-ttl", bad}, env(nil), nil); err == nil {
+			t.Errorf("--auth-cache-ttl %q accepted", bad)
 		}
 	}
 }

@@ -155,35 +155,56 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*Principa
 	if !session && !strings.HasPrefix(token, prefixAPI) {
 		return nil, bad
 	}
-	cr, err := s.store.Read().Credential(ctx, session, hashToken(token))
-	if errors.Is(err, roster.ErrNotFound) {
-		return nil, bad
-	} else if err != nil {
-		return nil, err
-	}
+	key := tokenKey(token)
 	now := s.clock()
-	if (session && !now.Before(cr.ExpiresAt)) || cr.Status != roster.StatusActive {
-		return nil, bad
+	valid := func(cr *roster.Credential) bool {
+		return (!session || now.Before(cr.ExpiresAt)) && cr.Status == roster.StatusActive
+	}
+	gen := s.creds.generation()
+	cr, ok := s.creds.get(key, now)
+	if !ok || !valid(cr) {
+		// A remembered session past its end may have been extended since:
+		// only the database can refuse.
+		var err error
+		if cr, err = s.store.Read().Credential(ctx, session, key[:]); errors.Is(err, roster.ErrNotFound) {
+			return nil, bad
+		} else if err != nil {
+			return nil, err
+		}
+		if !valid(cr) {
+			return nil, bad
+		}
+		s.creds.put(key, cr, gen, now)
 	}
 	p := &Principal{IP: ip, OrgID: cr.OrgID, UserID: cr.UserID, Email: cr.Email,
 		Permissions: roster.Effective(cr.RolePermissions, cr.DirectPermissions)}
-	var touch func(tx Tx) error
-	if cr.LastUsedAt == nil || now.Sub(*cr.LastUsedAt) > touchEvery {
-		if session {
-			touch = func(tx Tx) error { return tx.TouchSession(ctx, cr.OrgID, cr.ID, now, now.Add(s.cfg.SessionTTL)) }
-		} else {
-			touch = func(tx Tx) error { return tx.TouchAPIToken(ctx, cr.OrgID, cr.ID, now) }
-		}
-	}
 	if session {
 		p.SessionID = cr.ID
 	}
-	if touch != nil {
-		if err := s.store.Tx(ctx, touch); err != nil {
-			s.log.Warn("could not record session activity", "err", err)
-		}
+	if cr.LastUsedAt == nil || now.Sub(*cr.LastUsedAt) > touchEvery {
+		s.touch(ctx, key, cr, gen, now)
 	}
 	return p, nil
+}
+
+// touch records that the credential cr was used at now (and extends a
+// session), then remembers cr as used, under the generation gen that cr
+// was read in, so that the next requests do not record it again.
+func (s *Service) touch(ctx context.Context, key [32]byte, cr *roster.Credential, gen uint64, now time.Time) {
+	used := *cr
+	used.LastUsedAt = &now
+	err := s.touches.Tx(ctx, func(tx Tx) error {
+		if cr.Session {
+			used.ExpiresAt = now.Add(s.cfg.SessionTTL)
+			return tx.TouchSession(ctx, cr.OrgID, cr.ID, now, used.ExpiresAt)
+		}
+		return tx.TouchAPIToken(ctx, cr.OrgID, cr.ID, now)
+	})
+	if err != nil {
+		s.log.Warn("could not record session activity", "err", err)
+		return
+	}
+	s.creds.put(key, &used, gen, now)
 }
 
 // ForgotPassword emails a reset link to every active user with this email

@@ -106,6 +106,10 @@ type Config struct {
 	InviteTTL  time.Duration // default invitation lifetime
 	ResetTTL   time.Duration // password-reset link lifetime
 	SessionTTL time.Duration // idle lifetime of a signed-in session
+	// AuthCacheTTL is how long a credential that authenticated is
+	// remembered (see credCache); 0 reads it from the database on every
+	// request.
+	AuthCacheTTL time.Duration
 	// LoginFailureLimit failures for one email within LoginFailureWindow
 	// lock further attempts until the window has passed.
 	LoginFailureLimit  int
@@ -121,6 +125,12 @@ type Service struct {
 	rand   io.Reader
 	log    *slog.Logger
 	hasher *hasher
+	creds  *credCache
+	// touches is the store without invalidatingStore, for recording that
+	// a credential was used: that write grants nothing and takes nothing
+	// away, and emptying the cache for it would empty it on every
+	// credential's first use each minute.
+	touches Store
 }
 
 // Deps are the service's injected side effects. Zero fields get the real
@@ -161,6 +171,10 @@ func New(d Deps) *Service {
 		s.cfg.LoginFailureWindow = 15 * time.Minute
 	}
 	s.hasher = newHasher(s.cfg.Argon, s.rand)
+	s.touches = s.store
+	if s.creds = newCredCache(s.cfg.AuthCacheTTL); s.creds != nil {
+		s.store = invalidatingStore{Store: s.store, creds: s.creds}
+	}
 	return s
 }
 
@@ -192,9 +206,12 @@ func (s *Service) newToken(prefix string) (token string, hash []byte, err error)
 // hashToken is how tokens are stored and looked up: a 256-bit random token
 // needs no slow hash, only one that cannot be reversed.
 func hashToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
+	h := tokenKey(token)
 	return h[:]
 }
+
+// tokenKey is hashToken as an array, to key maps with.
+func tokenKey(token string) [32]byte { return sha256.Sum256([]byte(token)) }
 
 // Token prefixes make a leaked token recognisable to secret scanners.
 const (
