@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"roster/internal/roster"
 )
@@ -334,14 +335,21 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 		where = append(where, "u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = ?)")
 		args = append(args, f.Team)
 	}
+	// A PostgreSQL search is planned in its statement (pgSearchPage), once
+	// the rest of the conditions are known.
+	var pgPattern string
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
-		var cond string
-		var qargs []any
-		if from, fromArgs, cond, qargs, err = c.searchCondition(ctx, orgID, q); err != nil {
-			return "", nil, "", 0, err
+		if c.dialect.name() == "postgres" && utf8.RuneCountInString(q) >= minTrigramQuery {
+			pgPattern = "%" + likeEscape(q) + "%"
+		} else {
+			var cond string
+			var qargs []any
+			if from, fromArgs, cond, qargs, err = c.searchCondition(ctx, q); err != nil {
+				return "", nil, "", 0, err
+			}
+			where = append(where, cond)
+			args = append(args, qargs...)
 		}
-		where = append(where, cond)
-		args = append(args, qargs...)
 	}
 	if f.Cursor != "" {
 		cur, err := decodeCursor(f.Cursor)
@@ -375,6 +383,10 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	limit = f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
+	}
+	if pgPattern != "" {
+		q, args = c.pgSearchPage(col, dir, orgID, pgPattern, strings.Join(where, " AND "), args, limit+1)
+		return q, args, sortKey, limit, nil
 	}
 	// Searches and team filters sort their matches; the rest walk an index.
 	sorted := f.Query != "" || f.Team != ""

@@ -227,12 +227,13 @@ const minTrigramQuery = 3
 
 // searchCondition returns the FROM clause and its arguments, and the WHERE
 // condition and its arguments, that keep the users whose search text
-// contains q (already trimmed and lower-cased).
+// contains q (already trimmed and lower-cased), on SQLite, and on
+// PostgreSQL for fragments too short for trigrams (longer ones are planned
+// by pgSearchPage).
 //
-// The LIKE is the definition of a match on both databases. On PostgreSQL a
-// pg_trgm GIN index serves it (see pgSearch). SQLite's LIKE cannot use an
-// index, so there the FTS5 trigram table finds the candidate rows and the
-// LIKE re-checks them, in one of two plans:
+// The LIKE is the definition of a match on both databases. SQLite's LIKE
+// cannot use an index, so there the FTS5 trigram table finds the candidate
+// rows and the LIKE re-checks them, in one of two plans:
 //   - few matches: start from them (the CROSS JOIN fixes that order; the
 //     matches found while counting them are passed back in as a JSON
 //     array, so the trigram index is read once) and sort them; the cost
@@ -243,14 +244,11 @@ const minTrigramQuery = 3
 //
 // Fragments too short for trigrams take the walk with the LIKE alone,
 // which is correct, only slower.
-func (c *Conn) searchCondition(ctx context.Context, orgID, q string) (from string, fromArgs []any, cond string, args []any, err error) {
+func (c *Conn) searchCondition(ctx context.Context, q string) (from string, fromArgs []any, cond string, args []any, err error) {
 	like := `u.search LIKE ? ESCAPE '\'`
 	pattern := "%" + likeEscape(q) + "%"
 	if utf8.RuneCountInString(q) < minTrigramQuery {
 		return listFrom, nil, like, []any{pattern}, nil
-	}
-	if c.dialect.name() == "postgres" {
-		return c.pgSearch(ctx, orgID, pattern)
 	}
 	phrase := ftsPhrase(q)
 	rows, err := c.query(ctx, `SELECT rowid FROM users_search WHERE users_search MATCH ? LIMIT ?`, phrase, manyMatches)
@@ -285,33 +283,32 @@ func (c *Conn) searchCondition(ctx context.Context, orgID, q string) (from strin
 		`u.rowid = m.value AND ` + like, []any{pattern}, nil
 }
 
-// pgSearch plans a PostgreSQL search the same two ways. PostgreSQL's own
-// estimate of how many rows LIKE '%…%' keeps is rough, and for fragments
-// with a few hundred matches it would walk the email index past tens of
-// thousands of rows instead of asking the trigram index; counting first
-// (the count stops at manyMatches) decides on the real number.
-func (c *Conn) pgSearch(ctx context.Context, orgID, pattern string) (from string, fromArgs []any, cond string, args []any, err error) {
-	const matches = `SELECT id FROM users WHERE org_id = ? AND search LIKE ? ESCAPE '\'`
-	like := `u.search LIKE ? ESCAPE '\'`
-	var n int
-	err = c.row(ctx, `SELECT COUNT(*) FROM (`+matches+` LIMIT ?) AS s`, orgID, pattern, manyMatches).Scan(&n)
-	if err != nil {
-		return "", nil, "", nil, c.dialect.mapError(err)
-	}
-	if n >= manyMatches {
-		return listFrom, nil, like, []any{pattern}, nil
-	}
-	// The matches are the rows the page is cut from: OFFSET 0 keeps them a
-	// subquery of their own, planned alone (a bitmap scan of the trigram
-	// index and the table) and never merged into the outer query, where
-	// the row estimate could pick a walk of the org instead. Reading them
-	// in table order this way costs a third of looking each match up by
-	// primary key.
-	return ` FROM (SELECT * FROM users WHERE org_id = ? AND search LIKE ? ESCAPE '\' OFFSET 0) u `,
-		[]any{orgID, pattern}, like, []any{pattern}, nil
+// pgSearchPage returns a PostgreSQL search page in one statement, planned
+// the same two ways as on SQLite. The org's matches, up to manyMatches of
+// them, are read once into m, by the pg_trgm index and the table in table
+// order. With fewer, the page is cut from them (sorting them costs a third
+// of looking each up by primary key); with that many, the org is walked in
+// list order, keeping the rows that match, until the page is full. Each
+// branch is gated by the count of m, a condition PostgreSQL checks once
+// before running its branch at all, so only one runs. PostgreSQL's own
+// estimate of how many rows LIKE '%…%' keeps is too rough to choose: for
+// fragments with a few hundred matches it would walk the email index past
+// tens of thousands of rows. Before, the count was a query of its own, and
+// the few-matches plan read the matches a second time.
+//
+// where and args are the page's other conditions, the org's among them.
+func (c *Conn) pgSearchPage(col, dir, orgID, pattern, where string, args []any, limit int) (string, []any) {
+	count := `(SELECT COUNT(*) FROM m) `
+	walk := c.listPage(col, dir, listFrom, where+` AND u.search LIKE ? ESCAPE '\' AND `+count+`>= `+strconv.Itoa(manyMatches), limit, false)
+	sorted := c.listPage(col, dir, ` FROM m u `, where+` AND `+count+`< `+strconv.Itoa(manyMatches), limit, true)
+	q := `WITH m AS MATERIALIZED (SELECT * FROM users WHERE org_id = ? AND search LIKE ? ESCAPE '\' LIMIT ` +
+		strconv.Itoa(manyMatches) + `) (` + walk + `) UNION ALL (` + sorted + `)`
+	all := make([]any, 0, 3+2*len(args))
+	all = append(append(append(all, orgID, pattern), args...), pattern)
+	return q, append(all, args...)
 }
 
-// manyMatches is where SQLite search switches from sorting the matches to
+// manyMatches is where a search switches from sorting the matches to
 // walking the org in order: sorting costs about 5 µs a match, the walk
 // about 1 µs a row, so at 2,000 matches a 100,000-user org costs about
 // the same either way.
