@@ -1,0 +1,41 @@
+package storetest_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"roster/internal/roster"
+	"roster/internal/store"
+	"roster/internal/testdb"
+)
+
+// TestPostgresSearchRunsOneBranch: a PostgreSQL search is one statement
+// with two branches, the matches sorted and the org walked in order,
+// gated by the number of matches; the branch not chosen must never run,
+// or every search would pay for both.
+func TestPostgresSearchRunsOneBranch(t *testing.T) {
+	db := testdb.Open(t, "postgres")
+	ctx := t.Context()
+	o := mkOrg(t, db)
+	role := mkRole(t, db, o.ID, "agent")
+	users := bulkPeople(o.ID, role, 2100, "scale.example")
+	inTx(t, db, func(c *store.Conn) error { return c.InsertUsers(ctx, o.ID, users) })
+	walkScan := regexp.MustCompile(`(?m)^.* on users u(_\d+)? .*$`)
+	sortScan := regexp.MustCompile(`(?m)^.*CTE Scan on m u(_\d+)? .*$`)
+	for _, c := range []struct {
+		q      string
+		sorted bool
+	}{{"johansson", true}, {"@scale.ex", false}} { // 300 matches, then all 2,100
+		plan, err := db.Reader().ExplainListUsers(ctx, o.ID, roster.UserFilter{Query: c.q, Limit: 100})
+		must(t, err)
+		walk, sorted := walkScan.FindString(plan), sortScan.FindString(plan)
+		if walk == "" || sorted == "" {
+			t.Fatalf("q %q: the plan lacks a branch:\n%s", c.q, plan)
+		}
+		never := func(line string) bool { return strings.Contains(line, "(never executed)") }
+		if never(sorted) != !c.sorted || never(walk) != c.sorted {
+			t.Errorf("q %q: want only the %s branch run:\n%s", c.q, map[bool]string{true: "sorted", false: "walking"}[c.sorted], plan)
+		}
+	}
+}
