@@ -389,7 +389,10 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 		return q, args, sortKey, limit, nil
 	}
 	// Searches and team filters sort their matches; the rest walk an index.
-	sorted := f.Query != "" || f.Team != ""
-	q = c.listPage(col, dir, from, strings.Join(where, " AND "), limit+1, sorted)
+	shape := walkRows
+	if f.Query != "" || f.Team != "" {
+		shape = sortRows
+	}
+	q = c.listPage(col, dir, from, strings.Join(where, " AND "), limit+1, shape)
 	return q, append(fromArgs, args...), sortKey, limit, nil
 }

@@ -83,29 +83,49 @@ const (
 	presenceJoins = ` LEFT JOIN presence p ON p.user_id = u.id LEFT JOIN phone_settings ps ON ps.user_id = u.id `
 )
 
+// pageShape is how listPage reads a page.
+type pageShape int
+
+const (
+	// walkRows reads rows off an index in list order and joins each
+	// row's presence as it comes: only the page's rows are ever joined.
+	walkRows pageShape = iota
+	// sortRows sorts the matches (searches, a team's members), cuts the
+	// page and joins after, as joining first would look up every match.
+	sortRows
+	// keysThenRows finds the page's keys and sort values first, then
+	// reads the page's rows by key. Walking an index that holds every
+	// column the conditions name, PostgreSQL tests the rows it passes on
+	// the index alone (an index-only scan) instead of reading each; sorting
+	// matches, it sorts their keys rather than whole rows.
+	keysThenRows
+)
+
 // listPage returns the page query: listCols, then the presence columns,
-// of from and where, ordered by col and ID.
-//
-// When the rows come off an index in order, the presence lookups join in
-// directly and run for the page's rows alone. When the matches are sorted
-// first (searches, a team's members), joining would look up every match,
-// so the page is cut first and joined after, at the price of sorting its
-// few rows again.
-func (c *conn) listPage(col, dir, from, where string, limit int, sorted bool) string {
+// of from and where, ordered by col and ID, read in the given shape.
+func (c *conn) listPage(col, dir, from, where string, limit int, shape pageShape) string {
 	cols := c.listCols(col)
 	rest := `WHERE ` + where + ` ORDER BY ` + col + ` ` + dir + `, u.id ` + dir + ` LIMIT ` + strconv.Itoa(limit)
-	if !sorted {
+	switch {
+	case shape == walkRows:
 		return `SELECT ` + cols + `, ` + presenceCols + strings.TrimRight(from, " ") + presenceJoins + rest
-	}
-	if c.dialect.name() == "sqlite" {
+	case shape == keysThenRows:
+		return keysFirst(cols, col, dir, from, rest, "id")
+	case c.dialect.name() == "sqlite":
 		// SQLite builds each sorted row before it sorts (PostgreSQL puts the
 		// record off until after the LIMIT): sort the matches' rowids and
 		// keys alone, then read the page's rows again by rowid.
-		return `SELECT ` + cols + `, ` + presenceCols + ` FROM (SELECT u.rowid AS rid, u.id AS id, ` + col + ` AS sort_val` +
-			from + rest + `) s CROSS JOIN users u` + presenceJoins + `WHERE u.rowid = s.rid ORDER BY s.sort_val ` + dir + `, s.id ` + dir
+		return keysFirst(cols, col, dir, from, rest, "rowid")
 	}
 	return `SELECT u.id, u.rec, ` + presenceCols + ` FROM (SELECT ` + cols + `, ` + col + ` AS sort_val` + from + rest + `) u` +
 		presenceJoins + `ORDER BY u.sort_val ` + dir + `, u.id ` + dir
+}
+
+// keysFirst returns a page query that finds the page's keys (key: rowid or
+// id) and sort values first, from and rest, then reads their rows.
+func keysFirst(cols, col, dir, from, rest, key string) string {
+	return `SELECT ` + cols + `, ` + presenceCols + ` FROM (SELECT u.` + key + ` AS k, u.id AS id, ` + col + ` AS sort_val` +
+		from + rest + `) s CROSS JOIN users u` + presenceJoins + `WHERE u.` + key + ` = s.k ORDER BY s.sort_val ` + dir + `, s.id ` + dir
 }
 
 // Separators of team_list's text (kept by the database's triggers, see
@@ -299,14 +319,23 @@ func (c *Conn) searchCondition(ctx context.Context, q string) (from string, from
 // where and args are the page's other conditions, the org's among them.
 func (c *Conn) pgSearchPage(col, dir, orgID, pattern, where string, args []any, limit int) (string, []any) {
 	count := `(SELECT COUNT(*) FROM m) `
-	walk := c.listPage(col, dir, listFrom, where+` AND u.search LIKE ? ESCAPE '\' AND `+count+`>= `+strconv.Itoa(manyMatches), limit, false)
-	sorted := c.listPage(col, dir, ` FROM m u `, where+` AND `+count+`< `+strconv.Itoa(manyMatches), limit, true)
-	q := `WITH m AS MATERIALIZED (SELECT * FROM users WHERE org_id = ? AND search LIKE ? ESCAPE '\' LIMIT ` +
+	// The walk's LIKE is written so that the trigram index cannot serve
+	// it: a generic plan, which knows nothing of the pattern, would
+	// otherwise fetch and sort every match here too.
+	walk := c.listPage(col, dir, listFrom, where+` AND (u.search || '') LIKE ? ESCAPE '\' AND `+count+`>= `+strconv.Itoa(manyMatches), limit, keysThenRows)
+	sorted := c.listPage(col, dir, ` FROM m u `, where+` AND `+count+`< `+strconv.Itoa(manyMatches), limit, keysThenRows)
+	q := `WITH m AS MATERIALIZED (SELECT ` + matchCols + ` FROM users WHERE org_id = ? AND search LIKE ? ESCAPE '\' LIMIT ` +
 		strconv.Itoa(manyMatches) + `) (` + walk + `) UNION ALL (` + sorted + `)`
 	all := make([]any, 0, 3+2*len(args))
 	all = append(append(append(all, orgID, pattern), args...), pattern)
 	return q, append(all, args...)
 }
+
+// matchCols are the columns of users that a PostgreSQL search keeps of
+// each match (see pgSearchPage): those a page's conditions and orders
+// name. The page's rows are read again by key, so the matches need not
+// carry the rest.
+const matchCols = `id, org_id, email, sort_name, created_at, last_login_at, status, role_id, license_type`
 
 // manyMatches is where a search switches from sorting the matches to
 // walking the org in order: sorting costs about 5 µs a match, the walk
