@@ -116,3 +116,25 @@ func acmeOrg(t *testing.T, db *store.DB) (*service.Service, *roster.Org, *servic
 	}
 	return svc, org, service.Operator(org.ID)
 }
+
+// TestBulkWorkRefreshesStatistics: a seed (as an import) of analyzeAfter
+// users or more leaves the planner's statistics fresh on SQLite and the
+// tables vacuumed on PostgreSQL, rather than waiting for autovacuum, which
+// may be off.
+func TestBulkWorkRefreshesStatistics(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc, org, op := acmeOrg(t, db)
+		if _, err := svc.SeedUsers(ctx, op, service.SeedInput{OrgID: org.ID, Users: 5000, Seed: 1}); err != nil {
+			t.Fatal(err)
+		}
+		q := `SELECT COUNT(*) > 0 FROM sqlite_stat1 WHERE tbl = 'users'`
+		if db.Dialect() == "postgres" {
+			q = `SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = 'users'`
+		}
+		var fresh bool
+		if err := db.SQL().QueryRowContext(ctx, q).Scan(&fresh); err != nil || !fresh {
+			t.Fatalf("after seeding 5,000 users: statistics fresh %v, %v", fresh, err)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"roster/internal/roster"
@@ -170,6 +171,32 @@ func (c *Conn) collect(ctx context.Context, set map[string]bool, q string, args 
 	return c.dialect.mapError(rows.Err())
 }
 
+// statsTables are those whose statistics bulk work changes: the
+// membership tables grow with the users, and without statistics a planner
+// guesses their size and may walk them the wrong way round.
+var statsTables = []string{"users", "teams", "team_members", "queues", "queue_members"}
+
+// VacuumUsers is PostgreSQL's tidying after a bulk change, outside any
+// transaction: VACUUM (ANALYZE) of statsTables. Besides the statistics it
+// removes the row versions the bulk work left behind (every membership
+// rewrites its user's row, see migration 0007), marks the pages all
+// visible so that a search's walk reads the covering index alone (see
+// pgSearchPage), and moves the trigram index's pending entries, which
+// every search would otherwise read from start to end, into the index
+// proper. Autovacuum would do the same later, if it is on; until then
+// every list and search would pay. On SQLite it does nothing: AnalyzeUsers
+// covers it.
+func (c *Conn) VacuumUsers(ctx context.Context) error {
+	if c.dialect.name() != "postgres" {
+		return nil
+	}
+	if c.inTx {
+		return errors.New("store: VACUUM cannot run in a transaction")
+	}
+	_, err := c.exec(ctx, `VACUUM (ANALYZE) `+strings.Join(statsTables, ", "))
+	return err
+}
+
 // AnalyzeUsers refreshes the planner's statistics of the users table after
 // a bulk change, so that the next queries are planned for its new size at
 // once: PostgreSQL's autovacuum would catch up only later, and SQLite
@@ -181,21 +208,17 @@ func (c *Conn) collect(ctx context.Context, set map[string]bool, q string, args 
 // which is every list and lookup, and the row counts alone already lead it
 // to the right index.
 //
-// On PostgreSQL it also moves the trigram index's pending entries into the
-// index proper: a bulk insert leaves them in a list that every search
-// reads from start to end until autovacuum gets round to it. On SQLite it
-// merges the trigram index for the same reason.
+// On SQLite it also merges the trigram index: a bulk insert leaves it in
+// many segments, each of which every search reads. PostgreSQL does all of
+// this, and more, in VacuumUsers, which cannot run in a transaction.
 func (c *Conn) AnalyzeUsers(ctx context.Context) error {
-	// The membership tables grow with the users; without statistics SQLite
-	// guesses their size and may walk them the wrong way round.
-	for _, table := range []string{"users", "teams", "team_members", "queues", "queue_members"} {
+	if c.dialect.name() == "postgres" {
+		return nil
+	}
+	for _, table := range statsTables {
 		if _, err := c.exec(ctx, `ANALYZE `+table); err != nil {
 			return err
 		}
-	}
-	if c.dialect.name() == "postgres" {
-		_, err := c.exec(ctx, `SELECT gin_clean_pending_list('users_search_trgm'::regclass)`)
-		return err
 	}
 	// Merge the trigram index's segments into one: bulk inserts leave it
 	// in many, each of which every search reads, and merged it answers
