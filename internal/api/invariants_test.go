@@ -1367,7 +1367,8 @@ func TestUserListCursorPagination(t *testing.T) {
 			for _, limit := range []int{1, 2, 5, 500} {
 				seen := map[string]bool{}
 				var emails []string
-				cursor := ""
+				var pages [][]string // each page's emails, for the walk back
+				cursor, prev := "", ""
 				for page := 0; ; page++ {
 					if page > total+1 {
 						t.Fatalf("sort %q limit %d: pagination does not end", sortBy, limit)
@@ -1378,6 +1379,7 @@ func TestUserListCursorPagination(t *testing.T) {
 					if len(items) > limit {
 						t.Fatalf("sort %q: %d items on a page of %d", sortBy, len(items), limit)
 					}
+					pages = append(pages, nil)
 					for _, u := range items {
 						id := u["id"].(string)
 						if seen[id] {
@@ -1385,11 +1387,31 @@ func TestUserListCursorPagination(t *testing.T) {
 						}
 						seen[id] = true
 						emails = append(emails, u["email"].(string))
+						pages[page] = append(pages[page], u["email"].(string))
 					}
+					if p, _ := res.JSON()["prev_cursor"].(string); (p != "") != (page > 0) {
+						t.Fatalf("sort %q limit %d: page %d has prev_cursor %q", sortBy, limit, page, p)
+					}
+					prev, _ = res.JSON()["prev_cursor"].(string)
 					cursor, _ = res.JSON()["next_cursor"].(string)
 					if cursor == "" {
 						break
 					}
+				}
+				// And back again, page by page, to the first.
+				for page := len(pages) - 2; page >= 0; page-- {
+					res := e.Do("GET", fmt.Sprintf("/api/v1/users?limit=%d&sort=%s&cursor=%s", limit, sortBy, prev), org.AdminToken, nil).Want(http.StatusOK)
+					var got []string
+					for _, u := range res.Items() {
+						got = append(got, u["email"].(string))
+					}
+					if !slices.Equal(got, pages[page]) {
+						t.Fatalf("sort %q limit %d: page %d backwards %v, forwards %v", sortBy, limit, page, got, pages[page])
+					}
+					prev, _ = res.JSON()["prev_cursor"].(string)
+				}
+				if prev != "" {
+					t.Fatalf("sort %q limit %d: the first page, reached backwards, has a prev_cursor", sortBy, limit)
 				}
 				if len(seen) != total {
 					t.Fatalf("sort %q limit %d: %d users seen, want %d", sortBy, limit, len(seen), total)

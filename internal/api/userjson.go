@@ -92,6 +92,10 @@ func appendUserPage(b []byte, page *roster.Page[roster.User]) ([]byte, error) {
 	}
 	b = append(b, `,"next_cursor":`...)
 	b = appendJSONString(b, page.NextCursor)
+	if page.PrevCursor != "" {
+		b = append(b, `,"prev_cursor":`...)
+		b = appendJSONString(b, page.PrevCursor)
+	}
 	return append(b, '}'), nil
 }
 

@@ -277,6 +277,7 @@ func TestUserJSONCoversEveryField(t *testing.T) {
 	}
 	page := roster.Page[roster.User]{Items: []roster.User{u}}
 	populate(t, reflect.ValueOf(&page.NextCursor).Elem(), "NextCursor")
+	populate(t, reflect.ValueOf(&page.PrevCursor).Elem(), "PrevCursor")
 	pb, err := appendUserPage(nil, &page)
 	if err != nil {
 		t.Fatal(err)
@@ -285,6 +286,8 @@ func TestUserJSONCoversEveryField(t *testing.T) {
 		t.Fatalf("appender writes page members %v, roster.Page has %v", objectKeys(t, pb), want)
 	}
 	checkSameJSON(t, &u)
+	checkSameJSON(t, page)
+	page.PrevCursor = "" // left out when empty, as encoding/json's omitempty does
 	checkSameJSON(t, page)
 }
 

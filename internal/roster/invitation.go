@@ -104,6 +104,8 @@ type UserFilter struct {
 type Page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor"`
+	// PrevCursor, where a list offers it, leads to the page before.
+	PrevCursor string `json:"prev_cursor,omitempty"`
 }
 
 // APIToken is a stored API token; only its hash is stored.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -204,6 +205,8 @@ type cursor struct {
 	Sort string `json:"s"`
 	Val  string `json:"v"`
 	ID   string `json:"i"`
+	// Back marks a cursor to the page before the row it names.
+	Back bool `json:"b,omitempty"`
 }
 
 func encodeCursor(c cursor) string {
@@ -234,16 +237,16 @@ func likeEscape(s string) string {
 // that does not decode, is Invalid.
 func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter) (roster.Page[roster.User], error) {
 	var page roster.Page[roster.User]
-	q, args, sortKey, limit, err := c.listUsersQuery(ctx, orgID, f)
+	lq, err := c.listUsersQuery(ctx, orgID, f)
 	if err != nil {
 		return page, err
 	}
-	rows, err := c.query(ctx, q, args...)
+	rows, err := c.query(ctx, lq.sql, lq.args...)
 	if err != nil {
 		return page, err
 	}
 	defer rows.Close()
-	var lastVal string
+	limit := lq.limit
 	page.Items = make([]roster.User, 0, limit)
 	// One set of scan targets for every row, and the presence inputs,
 	// teams and sign-in times of the page in one block each: allocating
@@ -257,13 +260,16 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 		teams    = make([]roster.TeamRef, 0, limit*2)
 		logins   = make([]time.Time, 0, limit)
 		dest     = []any{&r.ID, &rec, &act.set, &act.setAt, &act.dnd}
+		// The sort values of the first and last rows read, for cursors.
+		firstVal, lastVal string
+		more              bool
 	)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return page, err
 		}
 		if len(page.Items) == limit {
-			page.NextCursor = encodeCursor(cursor{Sort: sortKey, Val: lastVal, ID: page.Items[limit-1].ID})
+			more = true
 			break
 		}
 		if err := parseListRecord(rec, &r, &act, &lr); err != nil {
@@ -279,6 +285,9 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 		presence = append(presence, act.input(u.Status))
 		u.Activity = &presence[len(presence)-1]
 		page.Items = append(page.Items, u)
+		if len(page.Items) == 1 {
+			firstVal = lr.sortVal
+		}
 		lastVal = lr.sortVal
 	}
 	if err := rows.Err(); err != nil {
@@ -288,24 +297,49 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 	if err := rows.Close(); err != nil {
 		return page, c.dialect.mapError(err)
 	}
+	if n := len(page.Items); n > 0 && !lq.back {
+		if more {
+			page.NextCursor = encodeCursor(cursor{Sort: lq.sortKey, Val: lastVal, ID: page.Items[n-1].ID})
+		}
+		// A page reached by a cursor has rows before it.
+		if f.Cursor != "" {
+			page.PrevCursor = encodeCursor(cursor{Sort: lq.sortKey, Val: firstVal, ID: page.Items[0].ID, Back: true})
+		}
+	} else if n > 0 {
+		// Read backwards from the cursor, the rows came last first; the
+		// page came from the rows after it.
+		slices.Reverse(page.Items)
+		page.NextCursor = encodeCursor(cursor{Sort: lq.sortKey, Val: firstVal, ID: page.Items[n-1].ID})
+		if more {
+			page.PrevCursor = encodeCursor(cursor{Sort: lq.sortKey, Val: lastVal, ID: page.Items[0].ID, Back: true})
+		}
+	}
 	return page, c.fillRoleKeys(ctx, orgID, page.Items)
 }
 
-// listUsersQuery builds ListUsers' SQL: the query, its arguments, the
-// effective sort and the page size.
-func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFilter) (q string, args []any, sortKey string, limit int, err error) {
-	sortKey = f.Sort
+// listQuery is ListUsers' SQL for one filter.
+type listQuery struct {
+	sql     string
+	args    []any
+	sortKey string // the effective sort
+	limit   int    // the page size; the query asks for one row more
+	back    bool   // the rows come in reverse list order, from a Back cursor
+}
+
+// listUsersQuery builds ListUsers' SQL.
+func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFilter) (lq listQuery, err error) {
+	sortKey := f.Sort
 	if sortKey == "" {
 		sortKey = "email"
 	}
 	desc := strings.HasPrefix(sortKey, "-")
 	col, ok := userSorts[strings.TrimPrefix(sortKey, "-")]
 	if !ok {
-		return "", nil, "", 0, roster.Errorf(roster.KindInvalid, "unknown sort %q", f.Sort)
+		return lq, roster.Errorf(roster.KindInvalid, "unknown sort %q", f.Sort)
 	}
 	numeric := strings.Contains(col, "_at")
 	where := []string{"u.org_id = ?"}
-	args = []any{orgID}
+	args := []any{orgID}
 	from := listFrom
 	var fromArgs []any // placeholders of the FROM clause come first
 	if f.Status != "" {
@@ -345,7 +379,7 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 			var cond string
 			var qargs []any
 			if from, fromArgs, cond, qargs, err = c.searchCondition(ctx, q); err != nil {
-				return "", nil, "", 0, err
+				return lq, err
 			}
 			where = append(where, cond)
 			args = append(args, qargs...)
@@ -354,21 +388,24 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	if f.Cursor != "" {
 		cur, err := decodeCursor(f.Cursor)
 		if err != nil {
-			return "", nil, "", 0, err
+			return lq, err
 		}
 		if cur.Sort != sortKey {
-			return "", nil, "", 0, roster.Errorf(roster.KindInvalid, "the cursor belongs to another sort order")
+			return lq, roster.Errorf(roster.KindInvalid, "the cursor belongs to another sort order")
 		}
 		var v any = cur.Val
 		if numeric {
 			n, err := strconv.ParseInt(cur.Val, 10, 64)
 			if err != nil {
-				return "", nil, "", 0, roster.Errorf(roster.KindInvalid, "invalid cursor")
+				return lq, roster.Errorf(roster.KindInvalid, "invalid cursor")
 			}
 			v = n
 		}
+		// A Back cursor reads the list backwards from its row: the other
+		// side of it, in the other order.
+		lq.back = cur.Back
 		op := ">"
-		if desc {
+		if desc != cur.Back {
 			op = "<"
 		}
 		// A row-value comparison is one index range on both databases,
@@ -377,22 +414,22 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 		args = append(args, v, cur.ID)
 	}
 	dir := "ASC"
-	if desc {
+	if desc != lq.back {
 		dir = "DESC"
 	}
-	limit = f.Limit
+	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
 	if pgPattern != "" {
-		q, args = c.pgSearchPage(col, dir, orgID, pgPattern, strings.Join(where, " AND "), args, limit+1)
-		return q, args, sortKey, limit, nil
+		q, args := c.pgSearchPage(col, dir, orgID, pgPattern, strings.Join(where, " AND "), args, limit+1)
+		return listQuery{sql: q, args: args, sortKey: sortKey, limit: limit, back: lq.back}, nil
 	}
 	// Searches and team filters sort their matches; the rest walk an index.
 	shape := walkRows
 	if f.Query != "" || f.Team != "" {
 		shape = sortRows
 	}
-	q = c.listPage(col, dir, from, strings.Join(where, " AND "), limit+1, shape)
-	return q, append(fromArgs, args...), sortKey, limit, nil
+	q := c.listPage(col, dir, from, strings.Join(where, " AND "), limit+1, shape)
+	return listQuery{sql: q, args: append(fromArgs, args...), sortKey: sortKey, limit: limit, back: lq.back}, nil
 }

@@ -354,10 +354,11 @@ func ftsPhrase(q string) string {
 // for f: SQLite's EXPLAIN QUERY PLAN, or PostgreSQL's EXPLAIN ANALYZE (which
 // runs it). The benchmark prints it next to its timings.
 func (c *Conn) ExplainListUsers(ctx context.Context, orgID string, f roster.UserFilter) (string, error) {
-	q, args, _, _, err := c.listUsersQuery(ctx, orgID, f)
+	lq, err := c.listUsersQuery(ctx, orgID, f)
 	if err != nil {
 		return "", err
 	}
+	q, args := lq.sql, lq.args
 	prefix, col := "EXPLAIN (ANALYZE, BUFFERS) ", 0
 	if c.dialect.name() == "sqlite" {
 		prefix, col = "EXPLAIN QUERY PLAN ", 3

@@ -235,7 +235,19 @@ func consoleFlows(t *testing.T, s *server, b *browser) {
 		if n := js[int](admin, `document.querySelectorAll("tbody tr").length`); n != 5 {
 			t.Fatalf("second page has %d rows", n)
 		}
-		admin.wantText(".pages", "First page")
+		admin.wantText(".pages", "First page", "Previous page")
+		first := js[string](admin, `document.querySelector("tbody tr td:nth-child(2)").innerText`)
+		admin.submit("a[rel=prev]")
+		if n := js[int](admin, `document.querySelectorAll("tbody tr").length`); n != 50 {
+			t.Fatalf("the page before has %d rows", n)
+		}
+		if js[bool](admin, `document.querySelector("a[rel=prev]") !== null`) {
+			t.Fatal("the first page, reached by Previous page, links to a page before it")
+		}
+		admin.submit("a[rel=next]")
+		if got := js[string](admin, `document.querySelector("tbody tr td:nth-child(2)").innerText`); got != first {
+			t.Fatalf("Next page after Previous page starts at %q, want %q", got, first)
+		}
 	})
 
 	t.Run("card view is remembered", func(t *testing.T) {

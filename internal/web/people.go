@@ -136,6 +136,7 @@ type peopleData struct {
 	Tabs     []tab
 	Rows     []personRow
 	Next     string // URL of the next page, if any
+	Prev     string // URL of the page before, if any
 	First    string // URL of the first page when not on it
 	Cards    bool
 	Lookups  *orgLookups
@@ -215,6 +216,9 @@ func (c *Console) renderPeople(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	if page.NextCursor != "" {
 		d.Next = q.WithCursor(page.NextCursor)
+	}
+	if page.PrevCursor != "" {
+		d.Prev = q.WithCursor(page.PrevCursor)
 	}
 	if q.Cursor != "" {
 		d.First = q.WithCursor("")
