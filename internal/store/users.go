@@ -371,10 +371,10 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	}
 	// A PostgreSQL search is planned in its statement (pgSearchPage), once
 	// the rest of the conditions are known.
-	var pgPattern string
+	var pgQuery string
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
 		if c.dialect.name() == "postgres" && utf8.RuneCountInString(q) >= minTrigramQuery {
-			pgPattern = "%" + likeEscape(q) + "%"
+			pgQuery = q
 		} else {
 			var cond string
 			var qargs []any
@@ -421,8 +421,8 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	if pgPattern != "" {
-		q, args := c.pgSearchPage(col, dir, orgID, pgPattern, strings.Join(where, " AND "), args, limit+1)
+	if pgQuery != "" {
+		q, args := c.pgSearchPage(col, dir, orgID, pgQuery, strings.Join(where, " AND "), args, limit+1)
 		return listQuery{sql: q, args: args, sortKey: sortKey, limit: limit, back: lq.back}, nil
 	}
 	// Searches and team filters sort their matches; the rest walk an index.

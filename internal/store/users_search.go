@@ -317,18 +317,20 @@ func (c *Conn) searchCondition(ctx context.Context, q string) (from string, from
 // the few-matches plan read the matches a second time.
 //
 // where and args are the page's other conditions, the org's among them.
-func (c *Conn) pgSearchPage(col, dir, orgID, pattern, where string, args []any, limit int) (string, []any) {
+func (c *Conn) pgSearchPage(col, dir, orgID, q, where string, args []any, limit int) (string, []any) {
 	count := `(SELECT COUNT(*) FROM m) `
-	// The walk's LIKE is written so that the trigram index cannot serve
-	// it: a generic plan, which knows nothing of the pattern, would
-	// otherwise fetch and sort every match here too.
-	walk := c.listPage(col, dir, listFrom, where+` AND (u.search || '') LIKE ? ESCAPE '\' AND `+count+`>= `+strconv.Itoa(manyMatches), limit, keysThenRows)
+	// The walk tests the text with strpos, which the trigram index cannot
+	// serve and whose selectivity PostgreSQL does not try to guess (a
+	// third): with the LIKE, it estimated a handful of matches for some
+	// fragments and chose to read the whole org in parallel and sort it,
+	// and a generic plan fetched and sorted every match.
+	walk := c.listPage(col, dir, listFrom, where+` AND strpos(u.search, ?) > 0 AND `+count+`>= `+strconv.Itoa(manyMatches), limit, keysThenRows)
 	sorted := c.listPage(col, dir, ` FROM m u `, where+` AND `+count+`< `+strconv.Itoa(manyMatches), limit, keysThenRows)
-	q := `WITH m AS MATERIALIZED (SELECT ` + matchCols + ` FROM users WHERE org_id = ? AND search LIKE ? ESCAPE '\' LIMIT ` +
+	sql := `WITH m AS MATERIALIZED (SELECT ` + matchCols + ` FROM users WHERE org_id = ? AND search LIKE ? ESCAPE '\' LIMIT ` +
 		strconv.Itoa(manyMatches) + `) (` + walk + `) UNION ALL (` + sorted + `)`
 	all := make([]any, 0, 3+2*len(args))
-	all = append(append(append(all, orgID, pattern), args...), pattern)
-	return q, append(all, args...)
+	all = append(append(append(all, orgID, "%"+likeEscape(q)+"%"), args...), q)
+	return sql, append(all, args...)
 }
 
 // matchCols are the columns of users that a PostgreSQL search keeps of
