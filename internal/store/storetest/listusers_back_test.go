@@ -18,12 +18,9 @@ import (
 func TestListUsersBackwards(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		o := mkOrg(t, db)
-		role := mkRole(t, db, o.ID, "agent")
 		// Past 2,000 matches a search walks the list order instead of
 		// sorting its matches.
-		users := bulkPeople(o.ID, role, 2300, "back.example")
-		inTx(t, db, func(c *store.Conn) error { return c.InsertUsers(ctx, o.ID, users) })
+		o, _ := peopleOrg(t, db, 2300, "back.example")
 		r := db.Reader()
 		ids := func(us []roster.User) []string {
 			out := make([]string, len(us))

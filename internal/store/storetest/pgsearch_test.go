@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"roster/internal/roster"
-	"roster/internal/store"
 	"roster/internal/testdb"
 )
 
@@ -17,10 +16,7 @@ import (
 func TestPostgresSearchRunsOneBranch(t *testing.T) {
 	db := testdb.Open(t, "postgres")
 	ctx := t.Context()
-	o := mkOrg(t, db)
-	role := mkRole(t, db, o.ID, "agent")
-	users := bulkPeople(o.ID, role, 2100, "scale.example")
-	inTx(t, db, func(c *store.Conn) error { return c.InsertUsers(ctx, o.ID, users) })
+	o, _ := peopleOrg(t, db, 2100, "scale.example")
 	walkScan := regexp.MustCompile(`(?m)^.* on users u(_\d+)? .*$`)
 	sortScan := regexp.MustCompile(`(?m)^.*CTE Scan on m u(_\d+)? .*$`)
 	for _, c := range []struct {

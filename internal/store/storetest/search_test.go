@@ -33,6 +33,15 @@ func bulkPeople(orgID string, role *roster.Role, n int, domain string) []roster.
 	return out
 }
 
+// peopleOrg makes an org whose agents are n bulkPeople at domain.
+func peopleOrg(t *testing.T, db *store.DB, n int, domain string) (*roster.Org, []roster.User) {
+	t.Helper()
+	o := mkOrg(t, db)
+	users := bulkPeople(o.ID, mkRole(t, db, o.ID, "agent"), n, domain)
+	inTx(t, db, func(c *store.Conn) error { return c.InsertUsers(t.Context(), o.ID, users) })
+	return o, users
+}
+
 // matching is what q must find among users: a case-insensitive substring
 // of "first last", the email or the extension.
 func matching(users []roster.User, q string, keep func(*roster.User) bool) []string {

@@ -13,10 +13,7 @@ import (
 func TestVacuumUsers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		o := mkOrg(t, db)
-		role := mkRole(t, db, o.ID, "agent")
-		users := bulkPeople(o.ID, role, 300, "vacuum.example")
-		inTx(t, db, func(c *store.Conn) error { return c.InsertUsers(ctx, o.ID, users) })
+		peopleOrg(t, db, 300, "vacuum.example")
 		must(t, db.Reader().VacuumUsers(ctx))
 		if db.Dialect() != "postgres" {
 			return
