@@ -197,20 +197,17 @@ func (c *Conn) VacuumUsers(ctx context.Context) error {
 	return err
 }
 
-// AnalyzeUsers refreshes the planner's statistics of the users table after
-// a bulk change, so that the next queries are planned for its new size at
-// once: PostgreSQL's autovacuum would catch up only later, and SQLite
-// keeps no statistics until asked.
+// AnalyzeUsers refreshes SQLite's statistics of statsTables after a bulk
+// change, in a transaction, so that the next queries are planned for their
+// new size at once: SQLite keeps no statistics until asked. PostgreSQL's
+// are refreshed by VacuumUsers, which cannot run in a transaction.
 //
-// On SQLite it keeps the per-index row counts (sqlite_stat1) and drops the
-// value samples (sqlite_stat4): with samples present, SQLite recompiles a
+// It keeps the per-index row counts (sqlite_stat1) and drops the value
+// samples (sqlite_stat4): with samples present, SQLite recompiles a
 // prepared query whenever a new value is bound to a column they describe,
 // which is every list and lookup, and the row counts alone already lead it
-// to the right index.
-//
-// On SQLite it also merges the trigram index: a bulk insert leaves it in
-// many segments, each of which every search reads. PostgreSQL does all of
-// this, and more, in VacuumUsers, which cannot run in a transaction.
+// to the right index. It also merges the trigram index: a bulk insert
+// leaves it in many segments, each of which every search reads.
 func (c *Conn) AnalyzeUsers(ctx context.Context) error {
 	if c.dialect.name() == "postgres" {
 		return nil

@@ -233,8 +233,9 @@ func likeEscape(s string) string {
 }
 
 // ListUsers returns one page of the org's users matching f, ordered by f.Sort
-// and then ID, with keyset pagination. A cursor from another sort, or one
-// that does not decode, is Invalid.
+// and then ID, with keyset pagination both ways: NextCursor leads to the
+// page after, PrevCursor (on pages reached by a cursor) to the page before.
+// A cursor from another sort, or one that does not decode, is Invalid.
 func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter) (roster.Page[roster.User], error) {
 	var page roster.Page[roster.User]
 	lq, err := c.listUsersQuery(ctx, orgID, f)
