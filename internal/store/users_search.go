@@ -306,9 +306,11 @@ func (c *Conn) searchCondition(ctx context.Context, q string) (from string, from
 // pgSearchPage returns a PostgreSQL search page in one statement, planned
 // the same two ways as on SQLite. The org's matches, up to manyMatches of
 // them, are read once into m, by the pg_trgm index and the table in table
-// order. With fewer, the page is cut from them (sorting them costs a third
-// of looking each up by primary key); with that many, the org is walked in
-// list order, keeping the rows that match, until the page is full. Each
+// order (a third of the cost of looking each up by primary key), keeping
+// only matchCols. With fewer, the page's keys are cut from them and its
+// rows read by key; with that many, the org is walked in list order,
+// keeping the rows that match, until the page is full (on the email order
+// that walk reads only the covering index, migration 0008). Each
 // branch is gated by the count of m, a condition PostgreSQL checks once
 // before running its branch at all, so only one runs. PostgreSQL's own
 // estimate of how many rows LIKE '%…%' keeps is too rough to choose: for
