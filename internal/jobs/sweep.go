@@ -13,6 +13,9 @@ type SweepOptions struct {
 	Now      func() time.Time // default time.Now
 	Interval time.Duration    // time between sweeps; default 10m
 	Logger   *slog.Logger     // default slog.Default()
+	// MaxSearchSegments is how many segments SQLite's search index may
+	// have before a sweep merges them (store.MergeSearchIndex); default 8.
+	MaxSearchSegments int
 }
 
 // sweepRetention is how long spent reset links and login failures are kept
@@ -21,8 +24,8 @@ type SweepOptions struct {
 const sweepRetention = 24 * time.Hour
 
 // Sweeper periodically deletes expired sessions, old login failures and
-// spent password-reset links. Deletes are idempotent, so instances need
-// not coordinate.
+// spent password-reset links, and keeps SQLite's search index in few
+// pieces. Both are idempotent, so instances need not coordinate.
 type Sweeper struct {
 	db  *store.DB
 	opt SweepOptions
@@ -39,13 +42,24 @@ func NewSweeper(db *store.DB, opt SweepOptions) *Sweeper {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
+	if opt.MaxSearchSegments <= 0 {
+		opt.MaxSearchSegments = 8
+	}
 	return &Sweeper{db: db, opt: opt}
 }
 
-// RunOnce sweeps once.
+// RunOnce sweeps once, then merges the search index if single writes
+// have left it in many pieces. The merge rewrites the whole index, so it
+// commits on its own rather than in a group of other writes.
 func (s *Sweeper) RunOnce(ctx context.Context) error {
 	now := s.opt.Now()
-	return s.db.Tx(ctx, func(c *store.Conn) error { return c.Sweep(ctx, now, now.Add(-sweepRetention)) })
+	if err := s.db.Tx(ctx, func(c *store.Conn) error { return c.Sweep(ctx, now, now.Add(-sweepRetention)) }); err != nil {
+		return err
+	}
+	return s.db.TxAlone(ctx, func(c *store.Conn) error {
+		_, err := c.MergeSearchIndex(ctx, s.opt.MaxSearchSegments)
+		return err
+	})
 }
 
 // Run sweeps at once and then every Interval until ctx is cancelled. A

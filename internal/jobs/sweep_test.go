@@ -2,10 +2,12 @@ package jobs_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"roster/internal/jobs"
+	"roster/internal/roster"
 	"roster/internal/store"
 	"roster/internal/testdb"
 )
@@ -66,4 +68,65 @@ func TestSweeperRunSweepsAtStart(t *testing.T) {
 			t.Fatal("Run did not return after cancellation")
 		}
 	})
+}
+
+// TestSweeperMergesTheSearchIndex: users created one at a time leave
+// SQLite's search index in pieces that every search reads; a sweep merges
+// them once there are more than MaxSearchSegments, and leaves them be
+// below it. Searches find the same people either way.
+func TestSweeperMergesTheSearchIndex(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t, "sqlite")
+	now := time.Now().UTC()
+	org := &roster.Org{ID: "org", Name: "Org", Slug: "org", Plan: roster.PlanProPlus, CreatedAt: now}
+	role := &roster.Role{ID: "role", OrgID: org.ID, Key: "agent", Name: "Agent"}
+	if err := db.Tx(ctx, func(c *store.Conn) error {
+		if err := c.CreateOrg(ctx, org); err != nil {
+			return err
+		}
+		return c.CreateRole(ctx, org.ID, role, now)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		u := &roster.User{ID: fmt.Sprint("u", i), Email: fmt.Sprintf("person%d@x.test", i), FirstName: "Ann",
+			LastName: fmt.Sprint("Martinez", i%3), Status: roster.StatusActive, RoleID: role.ID, CreatedAt: now, UpdatedAt: now}
+		if err := db.TxAlone(ctx, func(c *store.Conn) error { return c.CreateUser(ctx, org.ID, u) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segments := func() int {
+		var n int
+		if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(DISTINCT segid) FROM users_search_idx`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	matches := func() int {
+		page, err := db.Reader().ListUsers(ctx, org.ID, roster.UserFilter{Query: "tinez1", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Items)
+	}
+	before := segments()
+	if before < 2 {
+		t.Fatalf("%d segments after single creates; the test needs several", before)
+	}
+	clk := newClock()
+	if err := jobs.NewSweeper(db, jobs.SweepOptions{Now: clk.Now, Logger: quietLogger(), MaxSearchSegments: before}).RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := segments(); n != before {
+		t.Fatalf("%d segments, at the limit, became %d", before, n)
+	}
+	if err := jobs.NewSweeper(db, jobs.SweepOptions{Now: clk.Now, Logger: quietLogger(), MaxSearchSegments: before - 1}).RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := segments(); n != 1 {
+		t.Fatalf("%d segments over the limit became %d, want 1", before, n)
+	}
+	if n := matches(); n != 10 {
+		t.Fatalf("after the merge: %d matches, want 10", n)
+	}
 }

@@ -197,6 +197,29 @@ func (c *Conn) VacuumUsers(ctx context.Context) error {
 	return err
 }
 
+// MergeSearchIndex merges SQLite's trigram index into one segment when it
+// has more than maxSegments, and reports whether it did. Every write that
+// changes a user's search text adds a small segment that each search then
+// reads; FTS5's own merging keeps a few dozen, and bulk work merges them
+// all (AnalyzeUsers), but an org that grows one person at a time would
+// keep them until its next import. On PostgreSQL it does nothing: the
+// trigram index's pending entries are merged by autovacuum, by the writer
+// that fills the pending list, and after bulk work (VacuumUsers).
+func (c *Conn) MergeSearchIndex(ctx context.Context, maxSegments int) (bool, error) {
+	if c.dialect.name() != "sqlite" {
+		return false, nil
+	}
+	var n int
+	if err := c.row(ctx, `SELECT COUNT(DISTINCT segid) FROM users_search_idx`).Scan(&n); err != nil {
+		return false, c.dialect.mapError(err)
+	}
+	if n <= maxSegments {
+		return false, nil
+	}
+	_, err := c.exec(ctx, `INSERT INTO users_search (users_search) VALUES ('optimize')`)
+	return err == nil, err
+}
+
 // AnalyzeUsers refreshes SQLite's statistics of statsTables after a bulk
 // change, in a transaction, so that the next queries are planned for their
 // new size at once: SQLite keeps no statistics until asked. PostgreSQL's
