@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -77,33 +76,16 @@ func TestSweeperRunSweepsAtStart(t *testing.T) {
 func TestSweeperMergesTheSearchIndex(t *testing.T) {
 	ctx := context.Background()
 	db := testdb.Open(t, "sqlite")
-	now := time.Now().UTC()
-	org := &roster.Org{ID: "org", Name: "Org", Slug: "org", Plan: roster.PlanProPlus, CreatedAt: now}
-	role := &roster.Role{ID: "role", OrgID: org.ID, Key: "agent", Name: "Agent"}
-	if err := db.Tx(ctx, func(c *store.Conn) error {
-		if err := c.CreateOrg(ctx, org); err != nil {
-			return err
-		}
-		return c.CreateRole(ctx, org.ID, role, now)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 30 {
-		u := &roster.User{ID: fmt.Sprint("u", i), Email: fmt.Sprintf("person%d@x.test", i), FirstName: "Ann",
-			LastName: fmt.Sprint("Martinez", i%3), Status: roster.StatusActive, RoleID: role.ID, CreatedAt: now, UpdatedAt: now}
-		if err := db.TxAlone(ctx, func(c *store.Conn) error { return c.CreateUser(ctx, org.ID, u) }); err != nil {
-			t.Fatal(err)
-		}
-	}
+	orgID := testdb.OneAtATime(t, db, 30)
 	segments := func() int {
-		var n int
-		if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(DISTINCT segid) FROM users_search_idx`).Scan(&n); err != nil {
+		n, err := db.Reader().SearchIndexSegments(ctx)
+		if err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
 	matches := func() int {
-		page, err := db.Reader().ListUsers(ctx, org.ID, roster.UserFilter{Query: "tinez1", Limit: 100})
+		page, err := db.Reader().ListUsers(ctx, orgID, roster.UserFilter{Query: "tinez1", Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -209,15 +209,22 @@ func (c *Conn) MergeSearchIndex(ctx context.Context, maxSegments int) (bool, err
 	if c.dialect.name() != "sqlite" {
 		return false, nil
 	}
-	var n int
-	if err := c.row(ctx, `SELECT COUNT(DISTINCT segid) FROM users_search_idx`).Scan(&n); err != nil {
-		return false, c.dialect.mapError(err)
-	}
-	if n <= maxSegments {
-		return false, nil
+	if n, err := c.SearchIndexSegments(ctx); err != nil || n <= maxSegments {
+		return false, err
 	}
 	_, err := c.exec(ctx, `INSERT INTO users_search (users_search) VALUES ('optimize')`)
 	return err == nil, err
+}
+
+// SearchIndexSegments counts the segments of SQLite's trigram index, each
+// of which every search reads (0 on PostgreSQL, which has none).
+func (c *Conn) SearchIndexSegments(ctx context.Context) (int, error) {
+	if c.dialect.name() != "sqlite" {
+		return 0, nil
+	}
+	var n int
+	err := c.row(ctx, `SELECT COUNT(DISTINCT segid) FROM users_search_idx`).Scan(&n)
+	return n, c.dialect.mapError(err)
 }
 
 // AnalyzeUsers refreshes SQLite's statistics of statsTables after a bulk

@@ -5,9 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"roster/internal/roster"
 )
 
 // TestQueueColumnStartsFromTheUsers: the export's queue column is read
@@ -58,62 +55,6 @@ func checkQueueColumnPlan(t *testing.T, db *DB) {
 		if len(plan) == 0 || !strings.HasPrefix(plan[0], "SEARCH m USING ") {
 			t.Errorf("%s: the plan does not start from the users' memberships:\n%s", name, strings.Join(plan, "\n"))
 		}
-	}
-}
-
-// TestAnalyzeUsersMergesTheSearchIndex: users added one transaction at a
-// time leave the trigram index in many segments, each of which every
-// search reads; the refresh after bulk work merges them into one, and
-// searches find the same users after.
-func TestAnalyzeUsersMergesTheSearchIndex(t *testing.T) {
-	ctx := t.Context()
-	db := migratedSQLite(t)
-	now := time.Now().UTC()
-	org := &roster.Org{ID: "org", Name: "Org", Slug: "org", Plan: roster.PlanProPlus, CreatedAt: now}
-	role := &roster.Role{ID: "role", OrgID: org.ID, Key: "agent", Name: "Agent"}
-	if err := db.Tx(ctx, func(c *Conn) error {
-		if err := c.CreateOrg(ctx, org); err != nil {
-			return err
-		}
-		return c.CreateRole(ctx, org.ID, role, now)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 40 {
-		u := &roster.User{ID: fmt.Sprint("u", i), Email: fmt.Sprintf("person%d@x.test", i), FirstName: "Ann",
-			LastName: fmt.Sprint("Martinez", i%4), Status: roster.StatusActive, RoleID: role.ID, CreatedAt: now, UpdatedAt: now}
-		if err := db.TxAlone(ctx, func(c *Conn) error { return c.CreateUser(ctx, org.ID, u) }); err != nil {
-			t.Fatal(err)
-		}
-	}
-	segments := func() int {
-		var n int
-		if err := db.Reader().row(ctx, `SELECT COUNT(DISTINCT segid) FROM users_search_idx`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	matches := func() int {
-		page, err := db.Reader().ListUsers(ctx, org.ID, roster.UserFilter{Query: "tinez1", Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(page.Items)
-	}
-	if n := segments(); n < 2 {
-		t.Fatalf("%d segments before the refresh; the test needs several", n)
-	}
-	if n := matches(); n != 10 {
-		t.Fatalf("before the refresh: %d matches, want 10", n)
-	}
-	if err := db.TxAlone(ctx, func(c *Conn) error { return c.AnalyzeUsers(ctx) }); err != nil {
-		t.Fatal(err)
-	}
-	if n := segments(); n != 1 {
-		t.Errorf("%d segments after the refresh, want 1", n)
-	}
-	if n := matches(); n != 10 {
-		t.Errorf("after the refresh: %d matches, want 10", n)
 	}
 }
 
