@@ -49,7 +49,11 @@ func (a *API) createInvitations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a.opt.Wake()
+	if send {
+		// Prepared users queue no email: waking the sender would only
+		// have it look.
+		a.opt.Wake()
+	}
 	return writeJSON(w, http.StatusCreated, map[string]any{"items": users})
 }
 

@@ -152,6 +152,11 @@ func (d *DB) runGroup(batch []*txReq) {
 			return
 		}
 	}
+	if err := d.flushSearchQueue(ctx, c); err != nil {
+		_ = tx.Rollback()
+		failAll(fmt.Errorf("grouped transaction lost: %w", err))
+		return
+	}
 	if err := tx.Commit(); err != nil {
 		failAll(d.dialect.mapError(err))
 	}

@@ -13,12 +13,19 @@ import (
 // openGroupTestDB opens a SQLite database with one scratch table.
 func openGroupTestDB(t *testing.T) *DB {
 	t.Helper()
-	d, err := Open(t.Context(), "", t.TempDir())
+	return openGroupTestDBIn(t, t.TempDir())
+}
+
+// openGroupTestDBIn opens the SQLite database in dir, adding the scratch
+// table if it has none.
+func openGroupTestDBIn(t *testing.T, dir string) *DB {
+	t.Helper()
+	d, err := Open(t.Context(), "", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	if _, err := d.db.Exec(`CREATE TABLE g (v INTEGER PRIMARY KEY)`); err != nil {
+	if _, err := d.db.Exec(`CREATE TABLE IF NOT EXISTS g (v INTEGER PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
 	return d

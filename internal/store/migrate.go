@@ -104,6 +104,11 @@ func (d *DB) Migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
+		// The migrations after it write through the queue like any
+		// transaction.
+		if d.dialect.name() == "sqlite" && m.version >= searchQueueVersion {
+			d.searchQueue.Store(true)
+		}
 	}
 	return nil
 }

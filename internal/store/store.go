@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -33,6 +34,10 @@ type DB struct {
 	stmts *stmtCache
 	// roles remembers role keys for the people list.
 	roles *roleKeyCache
+	// searchQueue is set once the schema queues changes to SQLite's
+	// trigram index (migration 0008): every write transaction then applies
+	// the queue before it commits (flushSearchQueue).
+	searchQueue atomic.Bool
 }
 
 // Open opens the database named by url: empty means SQLite in dataDir,
@@ -76,7 +81,12 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
-		return &DB{db: db, dialect: sqlite{}, group: &groupCommit{}, stmts: newStmtCache(db, stmtCacheSize), roles: &roleKeyCache{}}, nil
+		d := &DB{db: db, dialect: sqlite{}, group: &groupCommit{}, stmts: newStmtCache(db, stmtCacheSize), roles: &roleKeyCache{}}
+		if err := d.detectSearchQueue(ctx); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		return d, nil
 	}
 }
 
@@ -123,6 +133,9 @@ type conn struct {
 	// cancelled: in a group of transactions (see groupCommit) an
 	// interrupted write would roll back the others' work too.
 	detached bool
+	// ownTx, when set, runs a write outside a transaction as a transaction
+	// of its own (see Reader).
+	ownTx func(ctx context.Context, fn func(*Conn) error) error
 }
 
 // ctx is the context a statement runs with.
@@ -134,6 +147,15 @@ func (c *conn) ctx(ctx context.Context) context.Context {
 }
 
 func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if c.ownTx != nil {
+		var res sql.Result
+		err := c.ownTx(ctx, func(t *Conn) error {
+			var err error
+			res, err = t.exec(ctx, query, args...)
+			return err
+		})
+		return res, err
+	}
 	res, err := c.q.ExecContext(c.ctx(ctx), c.dialect.rebind(query), args...)
 	return res, c.dialect.mapError(err)
 }
@@ -164,10 +186,15 @@ func (c *conn) execOne(ctx context.Context, query string, args ...any) error {
 	return nil
 }
 
-// Reader answers queries outside a transaction.
+// Reader answers queries outside a transaction. On SQLite a write made
+// through it runs as a write transaction of its own (Tx): it takes its
+// turn with the others instead of waiting on the file's lock, and applies
+// the search queue (flushSearchQueue) as every write transaction must. So
+// a write through the Reader inside a Tx's function would wait for that
+// very transaction: write through the Tx's Conn.
 func (d *DB) Reader() *Conn {
 	if d.stmts != nil {
-		return &Conn{conn{q: &cachedQuerier{cache: d.stmts}, dialect: d.dialect, roles: d.roles}}
+		return &Conn{conn{q: &cachedQuerier{cache: d.stmts}, dialect: d.dialect, roles: d.roles, ownTx: d.Tx}}
 	}
 	return &Conn{conn{q: d.db, dialect: d.dialect, roles: d.roles}}
 }
@@ -215,7 +242,11 @@ func (d *DB) tx(ctx context.Context, fn func(*Conn) error) error {
 	if d.stmts != nil {
 		q = &cachedQuerier{cache: d.stmts, tx: tx}
 	}
-	if err := fn(&Conn{conn{q: q, dialect: d.dialect, roles: d.roles, inTx: true}}); err != nil {
+	c := &Conn{conn{q: q, dialect: d.dialect, roles: d.roles, inTx: true}}
+	if err := fn(c); err != nil {
+		return err
+	}
+	if err := d.flushSearchQueue(ctx, c); err != nil {
 		return err
 	}
 	committed = true

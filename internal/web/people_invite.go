@@ -63,11 +63,11 @@ func (c *Console) inviteSubmit(w http.ResponseWriter, r *http.Request, s *sessio
 		}
 		return c.renderPeople(w, r, s, q, f, statusOf(err))
 	}
-	c.opt.Wake()
 	if !f.Send {
 		return c.redirectWith(w, r, "/people?tab=prepared", flash{Message: plural(len(users), "person", "people") +
 			" saved as prepared. Send their invitations when you are ready."})
 	}
+	c.opt.Wake()
 	return c.redirectWith(w, r, "/people?tab=invited", flash{Message: "Invitation sent to " +
 		plural(len(users), "person", "people") + ": " + emailList(users) + "."})
 }
