@@ -28,6 +28,12 @@ type dialect interface {
 	concatWS(sep byte, exprs ...string) string
 	// text casts an integer expression to text.
 	text(expr string) string
+	// contains tests whether the text of col holds the one parameter's
+	// text, taken literally. It is not a LIKE: SQLite prepares a statement
+	// again whenever a LIKE's pattern parameter takes a new value (in case
+	// an index could serve its prefix), which was a tenth of a search's
+	// time.
+	contains(col string) string
 }
 
 var errNotFound = roster.ErrNotFound
@@ -48,6 +54,8 @@ func (sqlite) concatWS(sep byte, exprs ...string) string {
 	return "concat_ws(char(" + strconv.Itoa(int(sep)) + "), " + strings.Join(exprs, ", ") + ")"
 }
 func (sqlite) text(expr string) string { return expr }
+
+func (sqlite) contains(col string) string { return `instr(` + col + `, ?) > 0` }
 
 func (sqlite) mapError(err error) error {
 	if err == nil {
@@ -78,6 +86,8 @@ func (postgres) concatWS(sep byte, exprs ...string) string {
 	return "concat_ws(chr(" + strconv.Itoa(int(sep)) + "), " + strings.Join(exprs, ", ") + ")"
 }
 func (postgres) text(expr string) string { return expr + "::text" }
+
+func (postgres) contains(col string) string { return `strpos(` + col + `, ?) > 0` }
 
 // rebind turns ? placeholders into $1, $2, … Queries in this package never
 // put a ? inside a string literal.

@@ -251,9 +251,11 @@ const minTrigramQuery = 3
 // PostgreSQL for fragments too short for trigrams (longer ones are planned
 // by pgSearchPage).
 //
-// The LIKE is the definition of a match on both databases. SQLite's LIKE
-// cannot use an index, so there the FTS5 trigram table finds the candidate
-// rows and the LIKE re-checks them, in one of two plans:
+// A match is search text that holds q as it is (dialect.contains; the
+// LIKE '%q%' that PostgreSQL's trigram index serves is the same test).
+// On SQLite the FTS5 trigram table finds the candidate rows and the test
+// re-checks them (the tokenizer folds case its own way), in one of two
+// plans:
 //   - few matches: start from them (the CROSS JOIN fixes that order; the
 //     matches found while counting them are passed back in as a JSON
 //     array, so the trigram index is read once) and sort them; the cost
@@ -262,13 +264,12 @@ const minTrigramQuery = 3
 //     the matches, until the page is full; the denser the matches, the
 //     sooner it stops.
 //
-// Fragments too short for trigrams take the walk with the LIKE alone,
+// Fragments too short for trigrams take the walk with the test alone,
 // which is correct, only slower.
 func (c *Conn) searchCondition(ctx context.Context, q string) (from string, fromArgs []any, cond string, args []any, err error) {
-	like := `u.search LIKE ? ESCAPE '\'`
-	pattern := "%" + likeEscape(q) + "%"
+	match := c.dialect.contains("u.search")
 	if utf8.RuneCountInString(q) < minTrigramQuery {
-		return listFrom, nil, like, []any{pattern}, nil
+		return listFrom, nil, match, []any{q}, nil
 	}
 	phrase := ftsPhrase(q)
 	rows, err := c.query(ctx, `SELECT rowid FROM users_search WHERE users_search MATCH ? LIMIT ?`, phrase, manyMatches)
@@ -296,11 +297,11 @@ func (c *Conn) searchCondition(ctx context.Context, q string) (from string, from
 	if n >= manyMatches {
 		// The unary + keeps the planner from fetching the matches by rowid
 		// and sorting them all, which the row counts of ANALYZE lead it to.
-		return listFrom, nil, `+u.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH ?) AND ` + like,
-			[]any{phrase, pattern}, nil
+		return listFrom, nil, `+u.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH ?) AND ` + match,
+			[]any{phrase, q}, nil
 	}
 	return ` FROM json_each(?) AS m CROSS JOIN users u `, []any{string(append(ids, ']'))},
-		`u.rowid = m.value AND ` + like, []any{pattern}, nil
+		`u.rowid = m.value AND ` + match, []any{q}, nil
 }
 
 // pgSearchPage returns a PostgreSQL search page in one statement, planned
@@ -326,7 +327,7 @@ func (c *Conn) pgSearchPage(col, dir, orgID, q, where string, args []any, limit 
 	// third): with the LIKE, it estimated a handful of matches for some
 	// fragments and chose to read the whole org in parallel and sort it,
 	// and a generic plan fetched and sorted every match.
-	walk := c.listPage(col, dir, listFrom, where+` AND strpos(u.search, ?) > 0 AND `+count+`>= `+strconv.Itoa(manyMatches), limit, keysThenRows)
+	walk := c.listPage(col, dir, listFrom, where+` AND `+c.dialect.contains("u.search")+` AND `+count+`>= `+strconv.Itoa(manyMatches), limit, keysThenRows)
 	sorted := c.listPage(col, dir, ` FROM m u `, where+` AND `+count+`< `+strconv.Itoa(manyMatches), limit, keysThenRows)
 	sql := `WITH m AS MATERIALIZED (SELECT ` + matchCols + ` FROM users WHERE org_id = ? AND search LIKE ? ESCAPE '\' LIMIT ` +
 		strconv.Itoa(manyMatches) + `) (` + walk + `) UNION ALL (` + sorted + `)`
