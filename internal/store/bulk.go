@@ -200,9 +200,10 @@ func (c *Conn) VacuumUsers(ctx context.Context) error {
 // MergeSearchIndex merges SQLite's trigram index into one segment when it
 // has more than maxSegments, and reports whether it did. Every commit that
 // changes users' search text (a group of transactions commits once, see
-// flushSearchQueue) adds a small segment that each search then reads; FTS5's own merging keeps a few dozen, and bulk work merges them
-// all (AnalyzeUsers), but an org that grows one person at a time would
-// keep them until its next import. On PostgreSQL it does nothing: the
+// flushSearchQueue) adds a small segment that each search then reads;
+// FTS5's own merging keeps a few dozen, and bulk work merges them all
+// (AnalyzeUsers), but an org that grows one person at a time would keep
+// them until its next import. On PostgreSQL it does nothing: the
 // trigram index's pending entries are merged by autovacuum, by the writer
 // that fills the pending list, and after bulk work (VacuumUsers).
 func (c *Conn) MergeSearchIndex(ctx context.Context, maxSegments int) (bool, error) {

@@ -31,8 +31,8 @@ type dialect interface {
 	// contains tests whether the text of col holds the one parameter's
 	// text, taken literally. It is not a LIKE: SQLite prepares a statement
 	// again whenever a LIKE's pattern parameter takes a new value (in case
-	// an index could serve its prefix), which was a tenth of a search's
-	// time.
+	// an index could serve its prefix): 8 % of the CPU of searches by
+	// email prefix, in a profile.
 	contains(col string) string
 }
 

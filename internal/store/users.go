@@ -379,7 +379,7 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 		} else {
 			var cond string
 			var qargs []any
-			if from, fromArgs, cond, qargs, err = c.searchCondition(ctx, q, col); err != nil {
+			if from, fromArgs, cond, qargs, err = c.searchCondition(ctx, q, c.textInWalk(col, where)); err != nil {
 				return lq, err
 			}
 			where = append(where, cond)

@@ -262,22 +262,19 @@ const minTrigramQuery = 3
 //     grows with the number of matches;
 //   - many matches: walk the org in list order, keeping rows that are among
 //     the matches, until the page is full; the denser the matches, the
-//     sooner it stops. In email order the index holds the text, and the
-//     walk tests it there (manyMatchesByEmail).
+//     sooner it stops. When the page is in email order with no other
+//     condition, the walk's index holds the text and the walk tests it
+//     there (textInWalk).
 //
 // Fragments too short for trigrams take the walk with the test alone,
 // which is correct, only slower.
-func (c *Conn) searchCondition(ctx context.Context, q, col string) (from string, fromArgs []any, cond string, args []any, err error) {
+func (c *Conn) searchCondition(ctx context.Context, q string, textInWalk bool) (from string, fromArgs []any, cond string, args []any, err error) {
 	match := c.dialect.contains("u.search")
 	if utf8.RuneCountInString(q) < minTrigramQuery {
 		return listFrom, nil, match, []any{q}, nil
 	}
-	many := manyMatches
-	if col == "u.email" && c.dialect.name() == "sqlite" {
-		many = manyMatchesByEmail
-	}
 	phrase := ftsPhrase(q)
-	rows, err := c.query(ctx, `SELECT rowid FROM users_search WHERE users_search MATCH ? LIMIT ?`, phrase, many)
+	rows, err := c.query(ctx, `SELECT rowid FROM users_search WHERE users_search MATCH ? LIMIT ?`, phrase, manyMatches)
 	if err != nil {
 		return "", nil, "", nil, err
 	}
@@ -300,11 +297,9 @@ func (c *Conn) searchCondition(ctx context.Context, q, col string) (from string,
 		return "", nil, "", nil, c.dialect.mapError(err)
 	}
 	switch {
-	case n >= many && many == manyMatchesByEmail:
-		// The email order's index holds the text (migration 0009): the
-		// walk tests it there.
+	case n >= manyMatches && textInWalk:
 		return listFrom, nil, match, []any{q}, nil
-	case n >= many:
+	case n >= manyMatches:
 		// The unary + keeps the planner from fetching the matches by rowid
 		// and sorting them all, which the row counts of ANALYZE lead it to.
 		return listFrom, nil, `+u.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH ?) AND ` + match,
@@ -358,12 +353,21 @@ const matchCols = `id, org_id, email, sort_name, created_at, last_login_at, stat
 // the same either way.
 const manyMatches = 2000
 
-// manyMatchesByEmail is manyMatches for SQLite's email order, whose walk
-// tests the text on the entries of its index (migration 0009) at about a
-// third of the cost a row of the other walks: in a 100,000-user org,
-// sorting 1,000 matches and walking to the 100th of them took about 3 ms
-// each.
-const manyMatchesByEmail = 1000
+// textInWalk reports whether a SQLite search's walk would read an index
+// that holds the search text: the email order's (migration 0009), when
+// the page has no other condition than its org (where holds only that).
+// The walk then tests the text on the index entries, at about a third of
+// the cost an entry of looking each up among the trigram index's matches.
+// With another condition SQLite walks that condition's index instead,
+// where testing the text means reading each row, and the look-up first is
+// cheaper. The switch-over stays at manyMatches: a walk's length depends
+// on where the matches fall in the order, and matches that cluster (a
+// first name at the start of the emails: "maria", 1,013 matches, the
+// 101st at entry 63,479 of 100,000) make a long walk whatever it costs
+// an entry.
+func (c *Conn) textInWalk(col string, where []string) bool {
+	return c.dialect.name() == "sqlite" && col == "u.email" && len(where) == 1
+}
 
 // ftsPhrase quotes q as one FTS5 phrase: with the trigram tokenizer a
 // phrase matches wherever q occurs as a substring, and quoting keeps FTS5
