@@ -48,18 +48,22 @@ func NewSweeper(db *store.DB, opt SweepOptions) *Sweeper {
 	return &Sweeper{db: db, opt: opt}
 }
 
-// RunOnce sweeps once, then merges the search index if single writes
-// have left it in many pieces. The merge rewrites the whole index, so it
-// commits on its own rather than in a group of other writes.
+// RunOnce sweeps once, then merges the search index if single commits
+// have left it in more than MaxSearchSegments pieces. The pieces are
+// counted outside any transaction, so that a sweep with nothing to merge
+// (and every sweep on PostgreSQL, whose count is 0) takes no writer's
+// turn; the merge rewrites the whole index, so it commits on its own
+// rather than in a group of other writes.
 func (s *Sweeper) RunOnce(ctx context.Context) error {
 	now := s.opt.Now()
 	if err := s.db.Tx(ctx, func(c *store.Conn) error { return c.Sweep(ctx, now, now.Add(-sweepRetention)) }); err != nil {
 		return err
 	}
-	return s.db.TxAlone(ctx, func(c *store.Conn) error {
-		_, err := c.MergeSearchIndex(ctx, s.opt.MaxSearchSegments)
+	n, err := s.db.Reader().SearchIndexSegments(ctx)
+	if err != nil || n <= s.opt.MaxSearchSegments {
 		return err
-	})
+	}
+	return s.db.TxAlone(ctx, func(c *store.Conn) error { return c.MergeSearchIndex(ctx) })
 }
 
 // Run sweeps at once and then every Interval until ctx is cancelled. A

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"roster/internal/jobs"
-	"roster/internal/roster"
 	"roster/internal/store"
 	"roster/internal/testdb"
 )
@@ -77,20 +76,7 @@ func TestSweeperMergesTheSearchIndex(t *testing.T) {
 	ctx := context.Background()
 	db := testdb.Open(t, "sqlite")
 	orgID := testdb.OneAtATime(t, db, 30)
-	segments := func() int {
-		n, err := db.Reader().SearchIndexSegments(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	matches := func() int {
-		page, err := db.Reader().ListUsers(ctx, orgID, roster.UserFilter{Query: "tinez1", Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(page.Items)
-	}
+	segments := func() int { return testdb.SearchIndexSegments(t, db) }
 	before := segments()
 	if before < 2 {
 		t.Fatalf("%d segments after single creates; the test needs several", before)
@@ -108,7 +94,7 @@ func TestSweeperMergesTheSearchIndex(t *testing.T) {
 	if n := segments(); n != 1 {
 		t.Fatalf("%d segments over the limit became %d, want 1", before, n)
 	}
-	if n := matches(); n != 10 {
+	if n := testdb.Matches(t, db, orgID, "tinez1"); n != 10 {
 		t.Fatalf("after the merge: %d matches, want 10", n)
 	}
 }

@@ -21,10 +21,6 @@ type bulkStore interface {
 	ExistingEmails(ctx context.Context, orgID string, emails []string) (map[string]bool, error)
 	// ExtensionsInUse returns every extension held in the org.
 	ExtensionsInUse(ctx context.Context, orgID string) (map[string]bool, error)
-	// AnalyzeUsers refreshes the query planner's statistics of users, in
-	// a transaction; VacuumUsers tidies after bulk work outside one.
-	AnalyzeUsers(ctx context.Context) error
-	VacuumUsers(ctx context.Context) error
 
 	// For the export's columns, per batch of users: queues as
 	// "name:penalty", saved phone settings.
@@ -37,14 +33,10 @@ type bulkStore interface {
 const analyzeAfter = 5000
 
 // refreshStats asks the database to re-plan for the users table's new
-// size (and to tidy its search index). Failing only costs speed, so it is
-// logged, not returned. It rewrites much of the search index, so it runs
-// on its own as bulk work does.
+// size (and to tidy its indexes). Failing only costs speed, so it is
+// logged, not returned.
 func (s *Service) refreshStats(ctx context.Context) {
-	if err := s.store.BulkTx(ctx, func(tx Tx) error { return tx.AnalyzeUsers(ctx) }); err != nil {
+	if err := s.store.RefreshStatistics(ctx); err != nil {
 		s.log.Warn("could not refresh the users table's statistics", "err", err)
-	}
-	if err := s.store.Read().VacuumUsers(ctx); err != nil {
-		s.log.Warn("could not vacuum the users table", "err", err)
 	}
 }

@@ -98,6 +98,10 @@ type Store interface {
 	// commits), whose rollback points would have to keep a copy of every
 	// page it changes.
 	BulkTx(ctx context.Context, fn func(Tx) error) error
+	// RefreshStatistics brings the planner's statistics and indexes up to
+	// date after bulk work, as the database needs: failing costs speed,
+	// never data.
+	RefreshStatistics(ctx context.Context) error
 }
 
 // Config is what the service needs to know of the deployment.

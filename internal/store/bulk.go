@@ -197,24 +197,21 @@ func (c *Conn) VacuumUsers(ctx context.Context) error {
 	return err
 }
 
-// MergeSearchIndex merges SQLite's trigram index into one segment when it
-// has more than maxSegments, and reports whether it did. Every commit that
-// changes users' search text (a group of transactions commits once, see
-// flushSearchQueue) adds a small segment that each search then reads;
-// FTS5's own merging keeps a few dozen, and bulk work merges them all
-// (AnalyzeUsers), but an org that grows one person at a time would keep
-// them until its next import. On PostgreSQL it does nothing: the
-// trigram index's pending entries are merged by autovacuum, by the writer
-// that fills the pending list, and after bulk work (VacuumUsers).
-func (c *Conn) MergeSearchIndex(ctx context.Context, maxSegments int) (bool, error) {
+// MergeSearchIndex merges SQLite's trigram index into one segment. Every
+// commit that changes users' search text (a group of transactions commits
+// once, see flushSearchQueue) adds a small segment that each search then
+// reads; FTS5's own merging keeps a few dozen. Bulk work merges them all
+// (AnalyzeUsers), and the sweeper does when SearchIndexSegments has grown,
+// for an org that grows one person at a time. On PostgreSQL it does
+// nothing: the trigram index's pending entries are merged by autovacuum,
+// by the writer that fills the pending list, and after bulk work
+// (VacuumUsers).
+func (c *Conn) MergeSearchIndex(ctx context.Context) error {
 	if c.dialect.name() != "sqlite" {
-		return false, nil
-	}
-	if n, err := c.SearchIndexSegments(ctx); err != nil || n <= maxSegments {
-		return false, err
+		return nil
 	}
 	_, err := c.exec(ctx, `INSERT INTO users_search (users_search) VALUES ('optimize')`)
-	return err == nil, err
+	return err
 }
 
 // SearchIndexSegments counts the segments of SQLite's trigram index, each
@@ -226,6 +223,18 @@ func (c *Conn) SearchIndexSegments(ctx context.Context) (int, error) {
 	var n int
 	err := c.row(ctx, `SELECT COUNT(DISTINCT segid) FROM users_search_idx`).Scan(&n)
 	return n, c.dialect.mapError(err)
+}
+
+// RefreshStatistics tidies after bulk work, in the way of the database:
+// on SQLite AnalyzeUsers, in a transaction that commits on its own (it
+// rewrites much of the search index); on PostgreSQL VacuumUsers, outside
+// any transaction. Each is a no-op on the other database, so choosing here
+// spares the other an empty transaction.
+func (d *DB) RefreshStatistics(ctx context.Context) error {
+	if d.dialect.name() == "postgres" {
+		return d.Reader().VacuumUsers(ctx)
+	}
+	return d.TxAlone(ctx, func(c *Conn) error { return c.AnalyzeUsers(ctx) })
 }
 
 // AnalyzeUsers refreshes SQLite's statistics of statsTables after a bulk
@@ -248,10 +257,9 @@ func (c *Conn) AnalyzeUsers(ctx context.Context) error {
 			return err
 		}
 	}
-	// Merge the trigram index's segments into one: bulk inserts leave it
-	// in many, each of which every search reads, and merged it answers
-	// three to five times faster.
-	if _, err := c.exec(ctx, `INSERT INTO users_search (users_search) VALUES ('optimize')`); err != nil {
+	// Bulk inserts leave the trigram index in many segments, each of which
+	// every search reads; merged it answers three to five times faster.
+	if err := c.MergeSearchIndex(ctx); err != nil {
 		return err
 	}
 	// A SQLite built without STAT4 has no such table.

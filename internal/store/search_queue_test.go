@@ -89,11 +89,10 @@ func TestGroupWritesTheSearchIndexOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, err := range errs {
-		if want := error(nil); i == 2 {
-			if !errors.Is(err, errFailed) {
-				t.Errorf("transaction %d: %v, want its own error", i, err)
-			}
-		} else if err != want {
+		switch {
+		case i == 2 && !errors.Is(err, errFailed):
+			t.Errorf("transaction %d: %v, want its own error", i, err)
+		case i != 2 && err != nil:
 			t.Errorf("transaction %d: %v", i, err)
 		}
 	}

@@ -17,6 +17,11 @@ func (s ServiceStore) Tx(ctx context.Context, fn func(service.Tx) error) error {
 	return s.DB.Tx(ctx, func(c *Conn) error { return fn(c) })
 }
 
+// RefreshStatistics implements service.Store.
+func (s ServiceStore) RefreshStatistics(ctx context.Context) error {
+	return s.DB.RefreshStatistics(ctx)
+}
+
 // BulkTx implements service.Store.
 func (s ServiceStore) BulkTx(ctx context.Context, fn func(service.Tx) error) error {
 	return s.DB.TxAlone(ctx, func(c *Conn) error { return fn(c) })

@@ -373,6 +373,7 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	// A PostgreSQL search is planned in its statement (pgSearchPage), once
 	// the rest of the conditions are known.
 	var pgQuery string
+	var back bool // set by a Back cursor
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
 		if c.dialect.name() == "postgres" && utf8.RuneCountInString(q) >= minTrigramQuery {
 			pgQuery = q
@@ -404,7 +405,7 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 		}
 		// A Back cursor reads the list backwards from its row: the other
 		// side of it, in the other order.
-		lq.back = cur.Back
+		back = cur.Back
 		op := ">"
 		if desc != cur.Back {
 			op = "<"
@@ -415,7 +416,7 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 		args = append(args, v, cur.ID)
 	}
 	dir := "ASC"
-	if desc != lq.back {
+	if desc != back {
 		dir = "DESC"
 	}
 	limit := f.Limit
@@ -424,7 +425,7 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	}
 	if pgQuery != "" {
 		q, args := c.pgSearchPage(col, dir, orgID, pgQuery, strings.Join(where, " AND "), args, limit+1)
-		return listQuery{sql: q, args: args, sortKey: sortKey, limit: limit, back: lq.back}, nil
+		return listQuery{sql: q, args: args, sortKey: sortKey, limit: limit, back: back}, nil
 	}
 	// Searches and team filters sort their matches; the rest walk an index.
 	shape := walkRows
@@ -432,5 +433,5 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 		shape = sortRows
 	}
 	q := c.listPage(col, dir, from, strings.Join(where, " AND "), limit+1, shape)
-	return listQuery{sql: q, args: append(fromArgs, args...), sortKey: sortKey, limit: limit, back: lq.back}, nil
+	return listQuery{sql: q, args: append(fromArgs, args...), sortKey: sortKey, limit: limit, back: back}, nil
 }

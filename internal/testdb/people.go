@@ -36,3 +36,23 @@ func OneAtATime(t testing.TB, db *store.DB, n int) (orgID string) {
 	}
 	return org.ID
 }
+
+// SearchIndexSegments is store.SearchIndexSegments, failing t on error.
+func SearchIndexSegments(t testing.TB, db *store.DB) int {
+	t.Helper()
+	n, err := db.Reader().SearchIndexSegments(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Matches is how many users of the org a search for q finds (up to 100).
+func Matches(t testing.TB, db *store.DB, orgID, q string) int {
+	t.Helper()
+	page, err := db.Reader().ListUsers(t.Context(), orgID, roster.UserFilter{Query: q, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(page.Items)
+}

@@ -3,7 +3,6 @@ package storetest_test
 import (
 	"testing"
 
-	"roster/internal/roster"
 	"roster/internal/store"
 	"roster/internal/testdb"
 )
@@ -16,16 +15,8 @@ func TestAnalyzeUsersMergesTheSearchIndex(t *testing.T) {
 	ctx := t.Context()
 	db := testdb.Open(t, "sqlite")
 	orgID := testdb.OneAtATime(t, db, 30)
-	segments := func() int {
-		n, err := db.Reader().SearchIndexSegments(ctx)
-		must(t, err)
-		return n
-	}
-	matches := func() int {
-		page, err := db.Reader().ListUsers(ctx, orgID, roster.UserFilter{Query: "tinez1", Limit: 100})
-		must(t, err)
-		return len(page.Items)
-	}
+	segments := func() int { return testdb.SearchIndexSegments(t, db) }
+	matches := func() int { return testdb.Matches(t, db, orgID, "tinez1") }
 	if n := segments(); n < 2 {
 		t.Fatalf("%d segments before the refresh; the test needs several", n)
 	}
