@@ -193,7 +193,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*Principa
 func (s *Service) touch(ctx context.Context, key [32]byte, cr *roster.Credential, gen uint64, now time.Time) {
 	used := *cr
 	used.LastUsedAt = &now
-	err := s.touches.Tx(ctx, func(tx Tx) error {
+	err := s.keepCreds.Tx(ctx, func(tx Tx) error {
 		if cr.Session {
 			used.ExpiresAt = now.Add(s.cfg.SessionTTL)
 			return tx.TouchSession(ctx, cr.OrgID, cr.ID, now, used.ExpiresAt)

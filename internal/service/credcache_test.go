@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -145,6 +146,47 @@ func TestCredentialCacheRevocationRace(t *testing.T) {
 			if _, err := svc.ReactivateUser(ctx, op, agents[0].ID, nil, nil); err != nil {
 				t.Fatal(err)
 			}
+		}
+	})
+}
+
+// TestCredentialCacheOutlivesNewUsers checks that adding users keeps the
+// cache: a client creating users one request at a time would otherwise
+// read its own credential again on every request. Another process
+// deactivates the user behind the cache's back, so whether the cache
+// was emptied shows in whether the token still passes.
+func TestCredentialCacheOutlivesNewUsers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var clock atomic.Pointer[time.Time]
+		svc, op, agents := cachedOrg(t, db, &clock)
+		other := service.New(service.Deps{Store: store.ServiceStore{DB: db}, Now: func() time.Time { return *clock.Load() },
+			Config: service.Config{BaseURL: "http://x", AuthCacheTTL: time.Second}})
+		tok, err := svc.CreateAPIToken(ctx, op, agents[0].Email, "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Authenticate(ctx, tok, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.DeactivateUser(ctx, op, agents[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		for i, send := range []bool{false, true} {
+			in := service.InviteInput{Emails: []string{fmt.Sprintf("new%d@acme.test", i)}, Send: send}
+			if _, err := svc.Invite(ctx, op, in); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Authenticate(ctx, tok, ""); err != nil {
+				t.Fatalf("after inviting (send %v): %v; want the remembered credential, the cache kept", send, err)
+			}
+		}
+		// Any other write empties it, and the database refuses.
+		if _, err := svc.UpdateUser(ctx, op, agents[1].ID, service.UserPatch{FirstName: new("Renamed")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Authenticate(ctx, tok, ""); roster.ErrorKind(err) != roster.KindUnauthenticated {
+			t.Fatalf("after another write: %v, want Unauthenticated", err)
 		}
 	})
 }

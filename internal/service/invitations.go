@@ -70,7 +70,9 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 	in.Integration = strings.TrimSpace(in.Integration)
 	v.Check("integration", roster.ValidateName(in.Integration))
 	var created []roster.User
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	// Only new users, their invitations, emails and audit entries are
+	// written: no credential in use changes (see keepCreds).
+	err := s.keepCreds.Tx(ctx, func(tx Tx) error {
 		// Sent invitations take seats and count against the trial
 		// allowance, so senders take turns; prepared users take neither
 		// and are created side by side (a duplicate email still fails on

@@ -130,11 +130,14 @@ type Service struct {
 	log    *slog.Logger
 	hasher *hasher
 	creds  *credCache
-	// touches is the store without invalidatingStore, for recording that
-	// a credential was used: that write grants nothing and takes nothing
-	// away, and emptying the cache for it would empty it on every
-	// credential's first use each minute.
-	touches Store
+	// keepCreds is the store without invalidatingStore, for the few
+	// writes that can neither grant nor take away what a credential
+	// already in use allows: recording that a credential was used
+	// (emptying the cache for it would empty it on every credential's
+	// first use each minute), and adding users, who hold no credential
+	// yet (emptying it for each would make every request of a client
+	// that creates users read its own credential again).
+	keepCreds Store
 }
 
 // Deps are the service's injected side effects. Zero fields get the real
@@ -175,7 +178,7 @@ func New(d Deps) *Service {
 		s.cfg.LoginFailureWindow = 15 * time.Minute
 	}
 	s.hasher = newHasher(s.cfg.Argon, s.rand)
-	s.touches = s.store
+	s.keepCreds = s.store
 	if s.creds = newCredCache(s.cfg.AuthCacheTTL); s.creds != nil {
 		s.store = invalidatingStore{Store: s.store, creds: s.creds}
 	}
