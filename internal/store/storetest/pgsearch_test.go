@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"roster/internal/roster"
+	"roster/internal/store"
 	"roster/internal/testdb"
 )
 
@@ -33,5 +34,27 @@ func TestPostgresSearchRunsOneBranch(t *testing.T) {
 		if never(sorted) != !c.sorted || never(walk) != c.sorted {
 			t.Errorf("q %q: want only the %s branch run:\n%s", c.q, map[bool]string{true: "sorted", false: "walking"}[c.sorted], plan)
 		}
+	}
+}
+
+// TestPostgresPlansOnce: PostgreSQL sessions use each prepared
+// statement's generic plan, so that a search is not planned again on
+// every run (planning one costs more than running it); a
+// plan_cache_mode in the database URL wins.
+func TestPostgresPlansOnce(t *testing.T) {
+	mode := func(db *store.DB) string {
+		t.Helper()
+		var m string
+		must(t, db.SQL().QueryRowContext(t.Context(), `SHOW plan_cache_mode`).Scan(&m))
+		return m
+	}
+	if got := mode(testdb.Open(t, "postgres")); got != "force_generic_plan" {
+		t.Errorf("plan_cache_mode = %q, want force_generic_plan", got)
+	}
+	db, err := store.Open(t.Context(), testdb.URL(t, "postgres")+"&plan_cache_mode=auto", "")
+	must(t, err)
+	defer db.Close()
+	if got := mode(db); got != "auto" {
+		t.Errorf("with plan_cache_mode=auto in the URL: %q, want auto", got)
 	}
 }
