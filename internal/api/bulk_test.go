@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"roster/internal/apitest"
 	"roster/internal/roster"
@@ -582,4 +583,60 @@ func TestExportTeamsQueuesPhone(t *testing.T) {
 			t.Errorf("bo's teams %q", got)
 		}
 	})
+}
+
+// TestImportLeavesNoSpool: an upload is copied to a temporary file for
+// the import to read twice; whether the import succeeds, fails on its
+// rows or is too big, the file is gone once the answer is sent.
+func TestImportLeavesNoSpool(t *testing.T) {
+	spool := t.TempDir()
+	t.Setenv("TMPDIR", spool)
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		org := e.CreateOrg("acme", roster.PlanProfessional, nil)
+		importCSV(e, org.AdminToken, "", "email\nnew@x.io\n").Want(http.StatusCreated)
+		importCSV(e, org.AdminToken, "", "email\nnot an email\n").Want(http.StatusUnprocessableEntity)
+		big := "email\n" + strings.Repeat("x", service.MaxImportBytes)
+		upload(e, "/api/v1/users/import", org.AdminToken, "text/csv", []byte(big)).Problem(http.StatusRequestEntityTooLarge)
+		if n := userCount(t, e, org.ID); n != 2 {
+			t.Fatalf("%d users, want the admin and new@x.io", n)
+		}
+		left, err := os.ReadDir(spool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range left {
+			if strings.HasPrefix(f.Name(), "roster-import-") {
+				t.Errorf("left behind: %s", f.Name())
+			}
+		}
+		// Removed at once where the system allows, the file must still be
+		// closed: the server is this process, so its open files are ours.
+		// The handler closes it after it has answered: wait a moment.
+		var open []string
+		for range 100 {
+			if open = openSpools(t, spool); len(open) == 0 {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if len(open) > 0 {
+			t.Errorf("still open: %v", open)
+		}
+	})
+}
+
+// openSpools lists this process's open files in dir (Linux only: none
+// elsewhere).
+func openSpools(t *testing.T, dir string) []string {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return nil
+	}
+	var open []string
+	for _, fd := range fds {
+		if target, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.HasPrefix(target, dir+"/roster-import-") {
+			open = append(open, target)
+		}
+	}
+	return open
 }

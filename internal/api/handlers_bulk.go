@@ -7,6 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -103,6 +104,7 @@ type limitedFile struct {
 	r        io.Reader
 	n        int64
 	exceeded bool
+	readErr  error // the upload's own read error, if any
 }
 
 func (l *limitedFile) Read(p []byte) (int, error) {
@@ -113,7 +115,55 @@ func (l *limitedFile) Read(p []byte) (int, error) {
 		l.exceeded = true
 		return n, errors.New("file too big")
 	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		l.readErr = err
+	}
 	return n, err
+}
+
+// spooledFile is an upload copied to a temporary file.
+type spooledFile struct {
+	*os.File
+	// unlinked: the file's name was removed as soon as it was opened
+	// (where the system allows it, as Unix does), so that not even a
+	// crash leaves it behind.
+	unlinked bool
+}
+
+// spool copies the upload to a temporary file, which the import reads
+// twice (checked, then applied) by seeking to its start: held in memory
+// instead, a 20 MB file would stay live for the whole import, and the
+// garbage collector lets the heap grow twice what is live.
+func spool(file *limitedFile) (*spooledFile, error) {
+	f, err := os.CreateTemp("", "roster-import-*.csv")
+	if err != nil {
+		return nil, fmt.Errorf("spool the upload: %w", err)
+	}
+	sf := &spooledFile{File: f, unlinked: os.Remove(f.Name()) == nil}
+	if _, err = io.Copy(f, file); err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	switch {
+	case file.exceeded:
+		err = errImportTooBig
+	case err != nil && file.readErr != nil:
+		err = badRequest(http.StatusBadRequest, "the upload could not be read: "+file.readErr.Error())
+	case err != nil:
+		err = fmt.Errorf("spool the upload: %w", err)
+	}
+	if err != nil {
+		sf.discard()
+		return nil, err
+	}
+	return sf, nil
+}
+
+// discard closes and removes the temporary file.
+func (sf *spooledFile) discard() {
+	sf.Close()
+	if !sf.unlinked {
+		os.Remove(sf.Name())
+	}
 }
 
 func (a *API) importUsers(w http.ResponseWriter, r *http.Request) error {
@@ -138,11 +188,13 @@ func (a *API) importUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in.File = file
-	rep, err := a.svc.ImportUsers(r.Context(), principal(r), in)
-	if file.exceeded {
-		return errImportTooBig
+	spooled, err := spool(file)
+	if err != nil {
+		return err
 	}
+	defer spooled.discard()
+	in.File = spooled.File
+	rep, err := a.svc.ImportUsers(r.Context(), principal(r), in)
 	if err != nil {
 		return err
 	}
