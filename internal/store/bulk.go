@@ -204,8 +204,8 @@ func (c *Conn) VacuumUsers(ctx context.Context) error {
 // (AnalyzeUsers), and the sweeper does when SearchIndexSegments has grown,
 // for an org that grows one person at a time. On PostgreSQL it does
 // nothing: the trigram index's pending entries are merged by autovacuum,
-// by the writer that fills the pending list, and after bulk work
-// (VacuumUsers).
+// by the writer that fills the pending list (kept short, migration 0009),
+// and after bulk work (VacuumUsers).
 func (c *Conn) MergeSearchIndex(ctx context.Context) error {
 	if c.dialect.name() != "sqlite" {
 		return nil

@@ -58,3 +58,17 @@ func TestPostgresPlansOnce(t *testing.T) {
 		t.Errorf("with plan_cache_mode=auto in the URL: %q, want auto", got)
 	}
 }
+
+// TestPostgresSearchPendingListIsShort: the trigram index's pending list,
+// which every search reads whole, is capped at 256 kB (migration 0009)
+// rather than PostgreSQL's 4 MB.
+func TestPostgresSearchPendingListIsShort(t *testing.T) {
+	db := testdb.Open(t, "postgres")
+	var opts string
+	must(t, db.SQL().QueryRowContext(t.Context(), `SELECT COALESCE(array_to_string(c.reloptions, ','), '')
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relname = 'users_search_trgm'`).Scan(&opts))
+	if opts != "gin_pending_list_limit=256" {
+		t.Fatalf("users_search_trgm options %q, want gin_pending_list_limit=256", opts)
+	}
+}
