@@ -379,17 +379,52 @@ func ftsPhrase(q string) string {
 // ExplainListUsers returns the database's plan for the query ListUsers runs
 // for f: SQLite's EXPLAIN QUERY PLAN, or PostgreSQL's EXPLAIN ANALYZE (which
 // runs it). The benchmark prints it next to its timings.
-func (c *Conn) ExplainListUsers(ctx context.Context, orgID string, f roster.UserFilter) (string, error) {
-	lq, err := c.listUsersQuery(ctx, orgID, f)
-	if err != nil {
-		return "", err
+//
+// On PostgreSQL the query is prepared and the plan is that of executing
+// it, the generic plan that the server runs (see Open): EXPLAIN of the
+// query itself would plan it for its values, a plan that never runs.
+func (d *DB) ExplainListUsers(ctx context.Context, orgID string, f roster.UserFilter) (plan string, err error) {
+	if d.dialect.name() == "sqlite" {
+		c := d.Reader()
+		lq, err := c.listUsersQuery(ctx, orgID, f)
+		if err != nil {
+			return "", err
+		}
+		return c.explain(ctx, "EXPLAIN QUERY PLAN "+lq.sql, 3, lq.args)
 	}
-	q, args := lq.sql, lq.args
-	prefix, col := "EXPLAIN (ANALYZE, BUFFERS) ", 0
-	if c.dialect.name() == "sqlite" {
-		prefix, col = "EXPLAIN QUERY PLAN ", 3
-	}
-	rows, err := c.query(ctx, prefix+q, args...)
+	// One transaction, so that one session prepares and executes.
+	err = d.Tx(ctx, func(c *Conn) error {
+		lq, err := c.listUsersQuery(ctx, orgID, f)
+		if err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, `PREPARE roster_explain AS `+lq.sql); err != nil {
+			return err
+		}
+		defer c.exec(context.WithoutCancel(ctx), `DEALLOCATE roster_explain`)
+		// EXECUTE takes no parameters of its own: its values are written
+		// in as literals.
+		vals := make([]string, len(lq.args))
+		for i, a := range lq.args {
+			switch v := a.(type) {
+			case string:
+				vals[i] = `'` + strings.ReplaceAll(v, `'`, `''`) + `'`
+			case int, int64:
+				vals[i] = fmt.Sprint(v)
+			default:
+				return fmt.Errorf("store: explain: a value of type %T", a)
+			}
+		}
+		plan, err = c.explain(ctx, `EXPLAIN (ANALYZE, BUFFERS) EXECUTE roster_explain(`+strings.Join(vals, ", ")+`)`, 0, nil)
+		return err
+	})
+	return plan, err
+}
+
+// explain runs an EXPLAIN statement and returns column col of its rows,
+// one line each.
+func (c *Conn) explain(ctx context.Context, q string, col int, args []any) (string, error) {
+	rows, err := c.query(ctx, q, args...)
 	if err != nil {
 		return "", err
 	}

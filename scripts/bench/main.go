@@ -656,7 +656,7 @@ func explain(db, url string, o options) (string, error) {
 		{"search two characters (q=ez, no trigram)", roster.UserFilter{Limit: 100, Query: "ez"}},
 		{"filter role+status", roster.UserFilter{Limit: 100, Role: "agent", Status: roster.StatusActive}},
 	} {
-		plan, err := d.Reader().ExplainListUsers(ctx, org.ID, q.f)
+		plan, err := d.ExplainListUsers(ctx, org.ID, q.f)
 		if err != nil {
 			return "", fmt.Errorf("explain %s: %w", q.name, err)
 		}
