@@ -39,6 +39,13 @@ func cachedOrg(t *testing.T, db *store.DB, clock *atomic.Pointer[time.Time]) (*s
 	return svc, op, agents.Items
 }
 
+// otherProcess is a second service on the same database, with a cache of
+// its own, as another process sharing it would have.
+func otherProcess(db *store.DB, clock *atomic.Pointer[time.Time]) *service.Service {
+	return service.New(service.Deps{Store: store.ServiceStore{DB: db}, Now: func() time.Time { return *clock.Load() },
+		Config: service.Config{BaseURL: "http://x", AuthCacheTTL: time.Second}})
+}
+
 // TestCredentialCacheFollowsWrites revokes and demotes while the cache
 // holds the credential: a write through the same service applies to the
 // very next request, one through another service on the same database
@@ -48,8 +55,7 @@ func TestCredentialCacheFollowsWrites(t *testing.T) {
 		ctx := context.Background()
 		var clock atomic.Pointer[time.Time]
 		svc, op, agents := cachedOrg(t, db, &clock)
-		other := service.New(service.Deps{Store: store.ServiceStore{DB: db}, Now: func() time.Time { return *clock.Load() },
-			Config: service.Config{BaseURL: "http://x", AuthCacheTTL: time.Second}})
+		other := otherProcess(db, &clock)
 		canList := func(s *service.Service, tok string) (bool, error) {
 			p, err := s.Authenticate(ctx, tok, "")
 			if err != nil {
@@ -160,8 +166,7 @@ func TestCredentialCacheOutlivesNewUsers(t *testing.T) {
 		ctx := context.Background()
 		var clock atomic.Pointer[time.Time]
 		svc, op, agents := cachedOrg(t, db, &clock)
-		other := service.New(service.Deps{Store: store.ServiceStore{DB: db}, Now: func() time.Time { return *clock.Load() },
-			Config: service.Config{BaseURL: "http://x", AuthCacheTTL: time.Second}})
+		other := otherProcess(db, &clock)
 		tok, err := svc.CreateAPIToken(ctx, op, agents[0].Email, "t")
 		if err != nil {
 			t.Fatal(err)
