@@ -15,12 +15,13 @@ import (
 )
 
 // cachedOrg is acmeOrg with the credential cache on, a clock the test
-// moves, and a few seeded people; it returns the active agents' IDs and
-// emails.
-func cachedOrg(t *testing.T, db *store.DB, clock *atomic.Pointer[time.Time]) (*service.Service, *service.Principal, []roster.User) {
+// moves, and a few seeded people; it returns the active agents and the
+// clock.
+func cachedOrg(t *testing.T, db *store.DB) (*service.Service, *service.Principal, []roster.User, *atomic.Pointer[time.Time]) {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC()
+	clock := &atomic.Pointer[time.Time]{}
 	clock.Store(&now)
 	svc := service.New(service.Deps{Store: store.ServiceStore{DB: db}, Now: func() time.Time { return *clock.Load() },
 		Config: service.Config{BaseURL: "http://x", AuthCacheTTL: time.Second, Argon: service.ArgonParams{MemoryKiB: 64, Time: 1, Threads: 1}}})
@@ -36,7 +37,7 @@ func cachedOrg(t *testing.T, db *store.DB, clock *atomic.Pointer[time.Time]) (*s
 	if err != nil || len(agents.Items) < 2 {
 		t.Fatalf("active agents: %v, %v", agents.Items, err)
 	}
-	return svc, op, agents.Items
+	return svc, op, agents.Items, clock
 }
 
 // otherProcess is a second service on the same database, with a cache of
@@ -53,9 +54,8 @@ func otherProcess(db *store.DB, clock *atomic.Pointer[time.Time]) *service.Servi
 func TestCredentialCacheFollowsWrites(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		var clock atomic.Pointer[time.Time]
-		svc, op, agents := cachedOrg(t, db, &clock)
-		other := otherProcess(db, &clock)
+		svc, op, agents, clock := cachedOrg(t, db)
+		other := otherProcess(db, clock)
 		canList := func(s *service.Service, tok string) (bool, error) {
 			p, err := s.Authenticate(ctx, tok, "")
 			if err != nil {
@@ -117,8 +117,7 @@ func TestCredentialCacheFollowsWrites(t *testing.T) {
 func TestCredentialCacheRevocationRace(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		var clock atomic.Pointer[time.Time]
-		svc, op, agents := cachedOrg(t, db, &clock)
+		svc, op, agents, _ := cachedOrg(t, db)
 		for round := range 10 {
 			tok, err := svc.CreateAPIToken(ctx, op, agents[0].Email, "t")
 			if err != nil {
@@ -164,9 +163,8 @@ func TestCredentialCacheRevocationRace(t *testing.T) {
 func TestCredentialCacheOutlivesNewUsers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		var clock atomic.Pointer[time.Time]
-		svc, op, agents := cachedOrg(t, db, &clock)
-		other := otherProcess(db, &clock)
+		svc, op, agents, clock := cachedOrg(t, db)
+		other := otherProcess(db, clock)
 		tok, err := svc.CreateAPIToken(ctx, op, agents[0].Email, "t")
 		if err != nil {
 			t.Fatal(err)

@@ -383,7 +383,7 @@ func ftsPhrase(q string) string {
 // On PostgreSQL the query is prepared and the plan is that of executing
 // it, the generic plan that the server runs (see Open): EXPLAIN of the
 // query itself would plan it for its values, a plan that never runs.
-func (d *DB) ExplainListUsers(ctx context.Context, orgID string, f roster.UserFilter) (plan string, err error) {
+func (d *DB) ExplainListUsers(ctx context.Context, orgID string, f roster.UserFilter) (string, error) {
 	if d.dialect.name() == "sqlite" {
 		c := d.Reader()
 		lq, err := c.listUsersQuery(ctx, orgID, f)
@@ -392,33 +392,38 @@ func (d *DB) ExplainListUsers(ctx context.Context, orgID string, f roster.UserFi
 		}
 		return c.explain(ctx, "EXPLAIN QUERY PLAN "+lq.sql, 3, lq.args)
 	}
-	// One transaction, so that one session prepares and executes.
-	err = d.Tx(ctx, func(c *Conn) error {
-		lq, err := c.listUsersQuery(ctx, orgID, f)
-		if err != nil {
-			return err
+	// One session prepares and executes, outside any transaction: a
+	// prepared statement outlives a rollback, and in a transaction that
+	// an error had aborted the DEALLOCATE would fail and leave it behind
+	// on a pooled connection, where the next PREPARE would clash with it.
+	sc, err := d.db.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer sc.Close()
+	c := &Conn{conn{q: sc, dialect: d.dialect, roles: d.roles}}
+	lq, err := c.listUsersQuery(ctx, orgID, f)
+	if err != nil {
+		return "", err
+	}
+	if _, err := c.exec(ctx, `PREPARE roster_explain AS `+lq.sql); err != nil {
+		return "", err
+	}
+	defer c.exec(context.WithoutCancel(ctx), `DEALLOCATE roster_explain`)
+	// EXECUTE takes no parameters of its own: its values are written in
+	// as literals.
+	vals := make([]string, len(lq.args))
+	for i, a := range lq.args {
+		switch v := a.(type) {
+		case string:
+			vals[i] = `'` + strings.ReplaceAll(v, `'`, `''`) + `'`
+		case int, int64:
+			vals[i] = fmt.Sprint(v)
+		default:
+			return "", fmt.Errorf("store: explain: a value of type %T", a)
 		}
-		if _, err := c.exec(ctx, `PREPARE roster_explain AS `+lq.sql); err != nil {
-			return err
-		}
-		defer c.exec(context.WithoutCancel(ctx), `DEALLOCATE roster_explain`)
-		// EXECUTE takes no parameters of its own: its values are written
-		// in as literals.
-		vals := make([]string, len(lq.args))
-		for i, a := range lq.args {
-			switch v := a.(type) {
-			case string:
-				vals[i] = `'` + strings.ReplaceAll(v, `'`, `''`) + `'`
-			case int, int64:
-				vals[i] = fmt.Sprint(v)
-			default:
-				return fmt.Errorf("store: explain: a value of type %T", a)
-			}
-		}
-		plan, err = c.explain(ctx, `EXPLAIN (ANALYZE, BUFFERS) EXECUTE roster_explain(`+strings.Join(vals, ", ")+`)`, 0, nil)
-		return err
-	})
-	return plan, err
+	}
+	return c.explain(ctx, `EXPLAIN (ANALYZE, BUFFERS) EXECUTE roster_explain(`+strings.Join(vals, ", ")+`)`, 0, nil)
 }
 
 // explain runs an EXPLAIN statement and returns column col of its rows,
