@@ -27,9 +27,12 @@ func (d *DB) flushSearchQueue(ctx context.Context, c *Conn) error {
 		return nil
 	}
 	// A NULL command is an ordinary insert; 'delete' removes the text
-	// that was indexed for the row.
+	// that was indexed for the row. In key order: FTS5 writes what it
+	// holds to a segment of its own whenever a key comes lower than the
+	// one before, and keys follow emails (migration 0010), not the order
+	// users were made in. A key's own changes keep theirs.
 	if _, err := c.exec(ctx, `INSERT INTO users_search (users_search, rowid, search)
-		SELECT CASE WHEN del = 1 THEN 'delete' END, doc, search FROM users_search_queue ORDER BY seq`); err != nil {
+		SELECT CASE WHEN del = 1 THEN 'delete' END, doc, search FROM users_search_queue ORDER BY doc, seq`); err != nil {
 		return err
 	}
 	_, err := c.exec(ctx, `DELETE FROM users_search_queue`)

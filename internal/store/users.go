@@ -237,14 +237,27 @@ func likeEscape(s string) string {
 // page after, PrevCursor (on pages reached by a cursor) to the page before.
 // A cursor from another sort, or one that does not decode, is Invalid.
 func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter) (roster.Page[roster.User], error) {
-	var page roster.Page[roster.User]
-	lq, err := c.listUsersQuery(ctx, orgID, f)
+	lq, err := c.listUsersQuery(ctx, orgID, f, true)
 	if err != nil {
+		return roster.Page[roster.User]{}, err
+	}
+	page, more, err := c.readUserPage(ctx, orgID, f, lq)
+	if err != nil || more || !lq.partial {
 		return page, err
 	}
+	if lq, err = c.listUsersQuery(ctx, orgID, f, false); err != nil {
+		return page, err
+	}
+	page, _, err = c.readUserPage(ctx, orgID, f, lq)
+	return page, err
+}
+
+// readUserPage runs lq and reads its page of users, and whether there are
+// more after it.
+func (c *Conn) readUserPage(ctx context.Context, orgID string, f roster.UserFilter, lq listQuery) (page roster.Page[roster.User], more bool, err error) {
 	rows, err := c.query(ctx, lq.sql, lq.args...)
 	if err != nil {
-		return page, err
+		return page, false, err
 	}
 	defer rows.Close()
 	limit := lq.limit
@@ -263,18 +276,17 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 		dest     = []any{&r.ID, &rec, &act.set, &act.setAt, &act.dnd}
 		// The sort values of the first and last rows read, for cursors.
 		firstVal, lastVal string
-		more              bool
 	)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return page, err
+			return page, false, err
 		}
 		if len(page.Items) == limit {
 			more = true
 			break
 		}
 		if err := parseListRecord(rec, &r, &act, &lr); err != nil {
-			return page, err
+			return page, false, err
 		}
 		u := r
 		u.OrgID = orgID
@@ -292,11 +304,11 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 		lastVal = lr.sortVal
 	}
 	if err := rows.Err(); err != nil {
-		return page, c.dialect.mapError(err)
+		return page, false, c.dialect.mapError(err)
 	}
 	// The rows let go of their connection before the roles may be read.
 	if err := rows.Close(); err != nil {
-		return page, c.dialect.mapError(err)
+		return page, false, c.dialect.mapError(err)
 	}
 	if n := len(page.Items); n > 0 && !lq.back {
 		if more {
@@ -315,7 +327,7 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 			page.PrevCursor = encodeCursor(cursor{Sort: lq.sortKey, Val: lastVal, ID: page.Items[0].ID, Back: true})
 		}
 	}
-	return page, c.fillRoleKeys(ctx, orgID, page.Items)
+	return page, more, c.fillRoleKeys(ctx, orgID, page.Items)
 }
 
 // listQuery is ListUsers' SQL for one filter.
@@ -325,10 +337,18 @@ type listQuery struct {
 	sortKey string // the effective sort
 	limit   int    // the page size; the query asks for one row more
 	back    bool   // the rows come in reverse list order, from a Back cursor
+	// partial: the query reads some of the search's matches only, enough
+	// for a full page unless some of them are not the org's or fail the
+	// text's test; a page it leaves short is read again from them all.
+	partial bool
 }
 
 // listUsersQuery builds ListUsers' SQL.
-func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFilter) (lq listQuery, err error) {
+//
+// With cut, a SQLite search in email order reads only the first buckets
+// of its matches that can fill the page, and reports a partial listQuery;
+// without, it reads them all.
+func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFilter, cut bool) (lq listQuery, err error) {
 	sortKey := f.Sort
 	if sortKey == "" {
 		sortKey = "email"
@@ -370,17 +390,45 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 		where = append(where, "u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = ?)")
 		args = append(args, f.Team)
 	}
+	// The cursor is read before the search, which may start from its place.
+	var cur cursor
+	if f.Cursor != "" {
+		if cur, err = decodeCursor(f.Cursor); err != nil {
+			return lq, err
+		}
+		if cur.Sort != sortKey {
+			return lq, roster.Errorf(roster.KindInvalid, "the cursor belongs to another sort order")
+		}
+	}
+	// A Back cursor reads the list backwards from its row: the other
+	// side of it, in the other order.
+	back := cur.Back
+	dir := "ASC"
+	if desc != back {
+		dir = "DESC"
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
 	// A PostgreSQL search is planned in its statement (pgSearchPage), once
 	// the rest of the conditions are known.
 	var pgQuery string
-	var back bool // set by a Back cursor
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
 		if c.dialect.name() == "postgres" && utf8.RuneCountInString(q) >= minTrigramQuery {
 			pgQuery = q
 		} else {
+			so := searchOrder{textInWalk: c.textInWalk(col, where), need: limit + 1, desc: dir == "DESC", start: -1}
+			// With no other condition than the org's (the cursor's is added
+			// below), a page in email order can be drawn from the first
+			// buckets of the matches (firstBucketKeys).
+			so.byEmail = col == "u.email" && len(where) == 1 && cut
+			if so.byEmail && f.Cursor != "" && utf8.ValidString(cur.Val) {
+				so.start = emailBucket(cur.Val)
+			}
 			var cond string
 			var qargs []any
-			if from, fromArgs, cond, qargs, err = c.searchCondition(ctx, q, c.textInWalk(col, where)); err != nil {
+			if from, fromArgs, cond, qargs, lq.partial, err = c.searchCondition(ctx, q, so); err != nil {
 				return lq, err
 			}
 			where = append(where, cond)
@@ -388,13 +436,6 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 		}
 	}
 	if f.Cursor != "" {
-		cur, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return lq, err
-		}
-		if cur.Sort != sortKey {
-			return lq, roster.Errorf(roster.KindInvalid, "the cursor belongs to another sort order")
-		}
 		var v any = cur.Val
 		if numeric {
 			n, err := strconv.ParseInt(cur.Val, 10, 64)
@@ -403,9 +444,6 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 			}
 			v = n
 		}
-		// A Back cursor reads the list backwards from its row: the other
-		// side of it, in the other order.
-		back = cur.Back
 		op := ">"
 		if desc != cur.Back {
 			op = "<"
@@ -414,14 +452,6 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 		// where "a > ? OR (a = ? AND id > ?)" can turn into a scan.
 		where = append(where, "("+col+", u.id) "+op+" (?, ?)")
 		args = append(args, v, cur.ID)
-	}
-	dir := "ASC"
-	if desc != back {
-		dir = "DESC"
-	}
-	limit := f.Limit
-	if limit <= 0 || limit > 500 {
-		limit = 50
 	}
 	if pgQuery != "" {
 		q, args := c.pgSearchPage(col, dir, orgID, pgQuery, strings.Join(where, " AND "), args, limit+1)
@@ -433,5 +463,5 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 		shape = sortRows
 	}
 	q := c.listPage(col, dir, from, strings.Join(where, " AND "), limit+1, shape)
-	return listQuery{sql: q, args: append(fromArgs, args...), sortKey: sortKey, limit: limit, back: back}, nil
+	return listQuery{sql: q, args: append(fromArgs, args...), sortKey: sortKey, limit: limit, back: back, partial: lq.partial}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -245,6 +246,19 @@ func (c *Conn) roleKeys(ctx context.Context, orgID string) (map[string]string, e
 // shorter ones match too many rows to be worth an index anyway.
 const minTrigramQuery = 3
 
+// searchOrder is what a SQLite search's plan depends on of its page.
+type searchOrder struct {
+	// textInWalk: see Conn.textInWalk.
+	textInWalk bool
+	// byEmail: the page is in email order with no other condition than
+	// its org's and its cursor's, so it can be drawn from the first
+	// buckets of the matches (firstBucketKeys).
+	byEmail bool
+	desc    bool  // the page is read in descending email order
+	start   int64 // the email bucket of the page's cursor; -1 for none
+	need    int   // the rows the page reads: its size and one more
+}
+
 // searchCondition returns the FROM clause and its arguments, and the WHERE
 // condition and its arguments, that keep the users whose search text
 // contains q (already trimmed and lower-cased), on SQLite, and on
@@ -254,12 +268,17 @@ const minTrigramQuery = 3
 // A match is search text that holds q as it is (dialect.contains; the
 // LIKE '%q%' that PostgreSQL's trigram index serves is the same test).
 // On SQLite the FTS5 trigram table finds the candidate rows and the test
-// re-checks them (the tokenizer folds case its own way), in one of two
+// re-checks them (the tokenizer folds case its own way), in one of three
 // plans:
 //   - few matches: start from them (the CROSS JOIN fixes that order; the
 //     matches found while counting them are passed back in as a JSON
 //     array, so the trigram index is read once) and sort them; the cost
 //     grows with the number of matches;
+//   - in email order with no other condition: the matches of the first
+//     buckets that can fill the page, however many match in all
+//     (firstBucketKeys), passed in and sorted the same way; the index's
+//     rowids name each match's email bucket, so it is known without
+//     reading the row (migration 0010);
 //   - many matches: walk the org in list order, keeping rows that are among
 //     the matches, until the page is full; the denser the matches, the
 //     sooner it stops. When the page is in email order with no other
@@ -268,45 +287,150 @@ const minTrigramQuery = 3
 //
 // Fragments too short for trigrams take the walk with the test alone,
 // which is correct, only slower.
-func (c *Conn) searchCondition(ctx context.Context, q string, textInWalk bool) (from string, fromArgs []any, cond string, args []any, err error) {
+func (c *Conn) searchCondition(ctx context.Context, q string, so searchOrder) (from string, fromArgs []any, cond string, args []any, partial bool, err error) {
 	match := c.dialect.contains("u.search")
 	if utf8.RuneCountInString(q) < minTrigramQuery {
-		return listFrom, nil, match, []any{q}, nil
+		return listFrom, nil, match, []any{q}, false, nil
 	}
 	phrase := ftsPhrase(q)
-	rows, err := c.query(ctx, `SELECT rowid FROM users_search WHERE users_search MATCH ? LIMIT ?`, phrase, manyMatches)
+	var keys []int64
+	if so.byEmail {
+		keys, partial, err = c.firstBucketKeys(ctx, phrase, so)
+	} else {
+		keys, err = c.searchKeys(ctx, phrase)
+	}
 	if err != nil {
-		return "", nil, "", nil, err
-	}
-	defer rows.Close()
-	ids := make([]byte, 0, 256)
-	ids = append(ids, '[')
-	n := 0
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return "", nil, "", nil, err
-		}
-		if n > 0 {
-			ids = append(ids, ',')
-		}
-		ids = strconv.AppendInt(ids, id, 10)
-		n++
-	}
-	if err := rows.Err(); err != nil {
-		return "", nil, "", nil, c.dialect.mapError(err)
+		return "", nil, "", nil, false, err
 	}
 	switch {
-	case n >= manyMatches && textInWalk:
-		return listFrom, nil, match, []any{q}, nil
-	case n >= manyMatches:
+	case so.byEmail:
+	case len(keys) >= manyMatches && so.textInWalk:
+		return listFrom, nil, match, []any{q}, false, nil
+	case len(keys) >= manyMatches:
 		// The unary + keeps the planner from fetching the matches by rowid
 		// and sorting them all, which the row counts of ANALYZE lead it to.
-		return listFrom, nil, `+u.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH ?) AND ` + match,
-			[]any{phrase, q}, nil
+		return listFrom, nil, `+u.rowid IN (SELECT rowid & ` + strconv.FormatInt(searchRowMask, 10) +
+			` FROM users_search WHERE users_search MATCH ?) AND ` + match, []any{phrase, q}, false, nil
+	}
+	ids := make([]byte, 0, 8*len(keys)+2)
+	ids = append(ids, '[')
+	for i, k := range keys {
+		if i > 0 {
+			ids = append(ids, ',')
+		}
+		ids = strconv.AppendInt(ids, k&searchRowMask, 10)
 	}
 	return ` FROM json_each(?) AS m CROSS JOIN users u `, []any{string(append(ids, ']'))},
-		`u.rowid = m.value AND ` + match, []any{q}, nil
+		`u.rowid = m.value AND ` + match, []any{q}, partial, nil
+}
+
+// searchKeys returns the trigram index's rowids (search keys) of the
+// users whose text holds phrase, in ascending order, up to manyMatches.
+func (c *Conn) searchKeys(ctx context.Context, phrase string) ([]int64, error) {
+	rows, err := c.query(ctx, `SELECT rowid FROM users_search WHERE users_search MATCH ? ORDER BY rowid LIMIT ?`, phrase, manyMatches)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	keys := make([]int64, 0, 256)
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, c.dialect.mapError(rows.Err())
+}
+
+// A user's search key, the rowid of the user's entry in SQLite's trigram
+// index, is the user's email bucket (emailBucket) above searchKeyBits bits
+// of the user's rowid (migration 0010), so that the index yields its
+// matches bucket by bucket in email order. SQLite gives rowids in order
+// from 1: they reach 2^42 only after as many inserts.
+const (
+	searchKeyBits = 42
+	searchRowMask = 1<<searchKeyBits - 1
+)
+
+// emailBucket is the bucket of an email in the email order, as
+// users.email_bucket computes it (SQLite migration 0010): the code points
+// of its first three characters, seven bits each, with 127 for a
+// character past ASCII and for every one after it, and 0 for those past
+// its end. An email that sorts before another (SQLite compares text as
+// bytes, which for UTF-8 is code point order) is in the same bucket or an
+// earlier one; the reverse does not hold within a bucket.
+func emailBucket(email string) int64 {
+	var b int64
+	n, capped := 0, false
+	for _, r := range email {
+		if n == 3 {
+			break
+		}
+		c := int64(r)
+		if capped || c >= 127 {
+			c, capped = 127, true
+		}
+		b = b<<7 | c
+		n++
+	}
+	for ; n < 3; n++ {
+		b <<= 7
+		if capped {
+			b |= 127
+		}
+	}
+	return b
+}
+
+// firstBucketKeys returns the search keys of the matches of phrase that
+// a page in email order can draw its rows from, in the page's direction,
+// and whether it left some out: those of the buckets from the page's
+// cursor on, until those after the cursor's bucket hold so.need keys and
+// the bucket ends. The rows of
+// a later bucket sort after all of them, and those of an earlier bucket
+// before the cursor. The index is read in key order and no further, so the
+// cost is that of the page, however many match. Keys of other orgs'
+// users, and matches of the index that the text's test rejects, can leave
+// the page short of rows; the caller then reads it again from all the
+// matches.
+func (c *Conn) firstBucketKeys(ctx context.Context, phrase string, so searchOrder) (keys []int64, partial bool, err error) {
+	q := `SELECT rowid FROM users_search WHERE users_search MATCH ? AND rowid >= ? ORDER BY rowid`
+	bound := int64(0)
+	if so.start >= 0 {
+		bound = so.start << searchKeyBits
+	}
+	if so.desc {
+		q = `SELECT rowid FROM users_search WHERE users_search MATCH ? AND rowid <= ? ORDER BY rowid DESC`
+		bound = math.MaxInt64
+		if so.start >= 0 {
+			bound = (so.start+1)<<searchKeyBits - 1
+		}
+	}
+	rows, err := c.query(ctx, q, phrase, bound)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	keys = make([]int64, 0, so.need+16)
+	last, counted := int64(-1), 0
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			return nil, false, err
+		}
+		b := k >> searchKeyBits
+		if counted >= so.need && b != last {
+			return keys, true, nil
+		}
+		keys, last = append(keys, k), b
+		// The cursor's bucket holds rows before it too: they are read but
+		// not counted.
+		if b != so.start {
+			counted++
+		}
+	}
+	return keys, false, c.dialect.mapError(rows.Err())
 }
 
 // pgSearchPage returns a PostgreSQL search page in one statement, planned
@@ -386,7 +510,7 @@ func ftsPhrase(q string) string {
 func (d *DB) ExplainListUsers(ctx context.Context, orgID string, f roster.UserFilter) (string, error) {
 	if d.dialect.name() == "sqlite" {
 		c := d.Reader()
-		lq, err := c.listUsersQuery(ctx, orgID, f)
+		lq, err := c.listUsersQuery(ctx, orgID, f, true)
 		if err != nil {
 			return "", err
 		}
@@ -402,7 +526,7 @@ func (d *DB) ExplainListUsers(ctx context.Context, orgID string, f roster.UserFi
 	}
 	defer sc.Close()
 	c := &Conn{conn{q: sc, dialect: d.dialect, roles: d.roles}}
-	lq, err := c.listUsersQuery(ctx, orgID, f)
+	lq, err := c.listUsersQuery(ctx, orgID, f, true)
 	if err != nil {
 		return "", err
 	}

@@ -1,0 +1,112 @@
+package storetest_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"roster/internal/roster"
+	"roster/internal/store"
+	"roster/internal/testdb"
+)
+
+// TestSearchPagesInEmailOrder pages through searches in the list's default
+// order and its reverse, forwards and back, at page sizes from one row,
+// and checks every page against the org's whole list in the database's
+// own email order, filtered by the text. Emails start with letters,
+// digits, punctuation and characters past ASCII, so the matches fall in
+// many email buckets (a SQLite search reads the first buckets that can
+// fill a page) and several share one; users are inserted out of email
+// order. It runs before and after another org gains many look-alikes
+// among the same buckets, which leave a page drawn from the first buckets
+// short.
+func TestSearchPagesInEmailOrder(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		o, other := mkOrg(t, db), mkOrg(t, db)
+		role, otherRole := mkRole(t, db, o.ID, "agent"), mkRole(t, db, other.ID, "agent")
+		starts := []string{"a", "ab", "abc", "abd", "a.b", "a-b", "a_b", "aé", "b", "m", "ma", "mar", "z", "zz", "1", "9", "é", "ée", "ü", "ø"}
+		people := func(orgID string, role *roster.Role, n int, domain string, named func(i int) string) []roster.User {
+			out := make([]roster.User, n)
+			ts := now()
+			for i := range out {
+				out[i] = roster.User{ID: newID(), OrgID: orgID, Email: fmt.Sprintf("%s%dx@%s", starts[i%len(starts)], i%7, domain),
+					FirstName: named(i), LastName: "Smith", Status: roster.StatusActive, RoleID: role.ID, Role: role.Key, CreatedAt: ts, UpdatedAt: ts}
+				if i >= len(starts)*7 {
+					out[i].Email = fmt.Sprintf("%s%d@%s", starts[i%len(starts)], i, domain)
+				}
+			}
+			rand.New(rand.NewPCG(1, 2)).Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+			return out
+		}
+		users := people(o.ID, role, 200, "o.example", func(i int) string {
+			if i%3 == 0 {
+				return "Quorra"
+			}
+			return "Anna"
+		})
+		inTx(t, db, func(c *store.Conn) error { return c.InsertUsers(ctx, o.ID, users) })
+		r := db.Reader()
+		inOrder := emailsOf(walk(t, r, o.ID, roster.UserFilter{Limit: 500}))
+		if len(inOrder) != len(users) {
+			t.Fatalf("the list holds %d users, want %d", len(inOrder), len(users))
+		}
+		list := func(f roster.UserFilter, cursor string) roster.Page[roster.User] {
+			t.Helper()
+			f.Cursor = cursor
+			page, err := r.ListUsers(ctx, o.ID, f)
+			must(t, err)
+			return page
+		}
+		check := func(label string) {
+			t.Helper()
+			for _, q := range []string{"quor", "QUORRA SM", "nna", "smith", "@o.ex", "zz4x@o.example"} {
+				var want []string
+				for _, e := range inOrder {
+					if i := slices.IndexFunc(users, func(u roster.User) bool { return u.Email == e }); strings.Contains(
+						strings.ToLower(users[i].FirstName+" "+users[i].LastName+"\x1f"+e), strings.ToLower(q)) {
+						want = append(want, e)
+					}
+				}
+				for _, sort := range []string{"", "-email"} {
+					wantHere := slices.Clone(want)
+					if sort != "" {
+						slices.Reverse(wantHere)
+					}
+					for _, limit := range []int{1, 3, 7, 50} {
+						if len(wantHere)/limit > 45 {
+							continue
+						}
+						f := roster.UserFilter{Query: q, Limit: limit, Sort: sort}
+						var pages []roster.Page[roster.User]
+						var got []string
+						for page := list(f, ""); ; page = list(f, page.NextCursor) {
+							pages = append(pages, page)
+							got = append(got, emailsOf(page.Items)...)
+							if page.NextCursor == "" {
+								break
+							}
+						}
+						if !slices.Equal(got, wantHere) {
+							t.Fatalf("%s: q %q sort %q limit %d: got %d users %v, want %d %v", label, q, sort, limit, len(got), got, len(wantHere), wantHere)
+						}
+						// Back from the last page, each page comes again.
+						page := pages[len(pages)-1]
+						for i := len(pages) - 2; i >= 0; i-- {
+							page = list(f, page.PrevCursor)
+							if g, w := emailsOf(page.Items), emailsOf(pages[i].Items); !slices.Equal(g, w) {
+								t.Fatalf("%s: q %q sort %q limit %d: page %d read backwards is %v, forwards %v", label, q, sort, limit, i, g, w)
+							}
+						}
+					}
+				}
+			}
+		}
+		check("alone")
+		decoys := people(other.ID, otherRole, 600, "o.example", func(int) string { return "Quorra" })
+		inTx(t, db, func(c *store.Conn) error { return c.InsertUsers(ctx, other.ID, decoys) })
+		check("beside look-alikes")
+	})
+}
