@@ -435,6 +435,8 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 			args = append(args, qargs...)
 		}
 	}
+	// plain: no condition but the org's and the cursor's.
+	plain := len(where) == 1
 	if f.Cursor != "" {
 		var v any = cur.Val
 		if numeric {
@@ -452,6 +454,10 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 		// where "a > ? OR (a = ? AND id > ?)" can turn into a scan.
 		where = append(where, "("+col+", u.id) "+op+" (?, ?)")
 		args = append(args, v, cur.ID)
+	}
+	if pgQuery != "" && col == "u.email" && plain {
+		q, args := c.pgEmailSearchPage(dir, orgID, pgQuery, f.Cursor != "", cur, limit+1)
+		return listQuery{sql: q, args: args, sortKey: sortKey, limit: limit, back: back}, nil
 	}
 	if pgQuery != "" {
 		q, args := c.pgSearchPage(col, dir, orgID, pgQuery, strings.Join(where, " AND "), args, limit+1)

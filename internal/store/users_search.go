@@ -465,6 +465,71 @@ func (c *Conn) pgSearchPage(col, dir, orgID, q, where string, args []any, limit 
 	return sql, append(all, args...)
 }
 
+// emailRangeBounds split the email order into the ranges that PostgreSQL
+// migration 0010 gives a trigram index each: before '0', from '0' to 'a',
+// from each letter to the next, and from '{' on. Most emails start with a
+// letter or a digit, so each range holds a share of the org.
+const emailRangeBounds = "0abcdefghijklmnopqrstuvwxyz{"
+
+// pgEmailSearchPage returns a PostgreSQL search page in email order with
+// no other condition than the org's and the cursor's (after, when
+// hasCursor). The matches are read range by range of emails in the page's
+// direction (emailRangeBounds), each range through its own trigram index
+// and sorted, until the page is full: a branch per range, joined by UNION
+// ALL, whose Append runs its branches in the order given and stops
+// pulling once the LIMIT is met, so the ranges after the page are never
+// read. An ORDER BY over the union would start every branch (a merge of
+// sorted inputs needs the first row of each); the order of the ranges
+// makes it unneeded. With a cursor, a range entirely before it is skipped
+// by a condition on the parameters alone, which PostgreSQL tests once
+// before running the branch. The page's rows are read by key after.
+func (c *Conn) pgEmailSearchPage(dir, orgID, q string, hasCursor bool, after cursor, need int) (string, []any) {
+	pattern := "%" + likeEscape(q) + "%"
+	n := len(emailRangeBounds) + 1
+	branches := make([]string, 0, n)
+	args := make([]any, 0, 5*n)
+	for i := range n {
+		r := i
+		if dir == "DESC" {
+			r = n - 1 - i
+		}
+		conds := []string{`org_id = ?`}
+		args = append(args, orgID)
+		var lo, hi string
+		if r > 0 {
+			lo = emailRangeBounds[r-1 : r]
+			conds = append(conds, `email >= '`+lo+`'`)
+		}
+		if r < n-1 {
+			hi = emailRangeBounds[r : r+1]
+			conds = append(conds, `email < '`+hi+`'`)
+		}
+		conds = append(conds, `search LIKE ? ESCAPE '\'`)
+		args = append(args, pattern)
+		if hasCursor {
+			op := ">"
+			if dir == "DESC" {
+				op = "<"
+			}
+			conds = append(conds, `(email, id) `+op+` (?, ?)`)
+			args = append(args, after.Val, after.ID)
+			switch {
+			case dir == "ASC" && hi != "":
+				conds = append(conds, `CAST(? AS text) < '`+hi+`'`)
+				args = append(args, after.Val)
+			case dir == "DESC" && lo != "":
+				conds = append(conds, `CAST(? AS text) >= '`+lo+`'`)
+				args = append(args, after.Val)
+			}
+		}
+		branches = append(branches, `(SELECT id, email FROM users WHERE `+strings.Join(conds, " AND ")+
+			` ORDER BY email `+dir+`, id `+dir+`)`)
+	}
+	keys := `SELECT id, email FROM (` + strings.Join(branches, " UNION ALL ") + `) b LIMIT ` + strconv.Itoa(need)
+	return `SELECT ` + c.listCols("u.email") + `, ` + presenceCols + ` FROM (` + keys + `) s CROSS JOIN users u` +
+		presenceJoins + `WHERE u.id = s.id ORDER BY s.email ` + dir + `, s.id ` + dir, args
+}
+
 // matchCols are the columns of users that a PostgreSQL search keeps of
 // each match (see pgSearchPage): those a page's conditions and orders
 // name. The page's rows are read again by key, so the matches need not

@@ -1,6 +1,7 @@
 package storetest_test
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,10 +11,10 @@ import (
 	"roster/internal/testdb"
 )
 
-// TestPostgresSearchRunsOneBranch: a PostgreSQL search is one statement
-// with two branches, the matches sorted and the org walked in order,
-// gated by the number of matches; the branch not chosen must never run,
-// or every search would pay for both.
+// TestPostgresSearchRunsOneBranch: a PostgreSQL search in an order other
+// than the emails' is one statement with two branches, the matches sorted
+// and the org walked in order, gated by the number of matches; the branch
+// not chosen must never run, or every search would pay for both.
 func TestPostgresSearchRunsOneBranch(t *testing.T) {
 	db := testdb.Open(t, "postgres")
 	ctx := t.Context()
@@ -24,7 +25,7 @@ func TestPostgresSearchRunsOneBranch(t *testing.T) {
 		q      string
 		sorted bool
 	}{{"johansson", true}, {"@scale.ex", false}} { // 300 matches, then all 2,100
-		plan, err := db.ExplainListUsers(ctx, o.ID, roster.UserFilter{Query: c.q, Limit: 100})
+		plan, err := db.ExplainListUsers(ctx, o.ID, roster.UserFilter{Query: c.q, Limit: 100, Sort: "name"})
 		must(t, err)
 		walk, sorted := walkScan.FindString(plan), sortScan.FindString(plan)
 		if walk == "" || sorted == "" {
@@ -34,6 +35,72 @@ func TestPostgresSearchRunsOneBranch(t *testing.T) {
 		if never(sorted) != !c.sorted || never(walk) != c.sorted {
 			t.Errorf("q %q: want only the %s branch run:\n%s", c.q, map[bool]string{true: "sorted", false: "walking"}[c.sorted], plan)
 		}
+	}
+}
+
+// TestPostgresEmailSearchReadsOnlyItsRanges: a PostgreSQL search in email
+// order reads its matches range by range of emails (migration 0010) and
+// must not run the branch of any range after its page, nor, from a
+// cursor, of any range before it; otherwise it would read every match.
+func TestPostgresEmailSearchReadsOnlyItsRanges(t *testing.T) {
+	db := testdb.Open(t, "postgres")
+	ctx := t.Context()
+	o := mkOrg(t, db)
+	role := mkRole(t, db, o.ID, "agent")
+	var users []roster.User
+	for _, l := range "abcdefghijklmnopqrstuvwxyz" {
+		for i := range 20 {
+			u := roster.User{ID: newID(), OrgID: o.ID, Email: fmt.Sprintf("%c%02dx@ranges.example", l, i), FirstName: "Ann",
+				LastName: "Johansson", Status: roster.StatusActive, RoleID: role.ID, Role: role.Key, CreatedAt: now(), UpdatedAt: now()}
+			users = append(users, u)
+		}
+	}
+	inTx(t, db, func(c *store.Conn) error { return c.InsertUsers(ctx, o.ID, users) })
+	// branchRan reports whether the scan of the branch whose condition
+	// holds cond ran: the nearest plan node above cond's line.
+	branchRan := func(plan, cond string) bool {
+		t.Helper()
+		lines := strings.Split(plan, "\n")
+		for i, l := range lines {
+			if !strings.Contains(l, cond) {
+				continue
+			}
+			for j := i; j >= 0; j-- {
+				if strings.Contains(lines[j], "->") {
+					return !strings.Contains(lines[j], "(never executed)")
+				}
+			}
+		}
+		t.Fatalf("no branch of the plan holds %s:\n%s", cond, plan)
+		return false
+	}
+	f := roster.UserFilter{Query: "johansson", Limit: 10}
+	plan, err := db.ExplainListUsers(ctx, o.ID, f)
+	must(t, err)
+	if !branchRan(plan, "email >= 'a'::text") {
+		t.Errorf("the first page did not read the range of 'a':\n%s", plan)
+	}
+	for _, b := range "cdefghijklmnopqrstuvwxyz{" {
+		if branchRan(plan, fmt.Sprintf("email >= '%c'::text", b)) {
+			t.Errorf("the first page, all in the range of 'a', read the range from %q:\n%s", b, plan)
+		}
+	}
+	// From a cursor in the range of 'm', the ranges before it are skipped.
+	page, err := db.Reader().ListUsers(ctx, o.ID, roster.UserFilter{Query: "johansson", Limit: 245})
+	must(t, err)
+	if last := page.Items[len(page.Items)-1].Email; !strings.HasPrefix(last, "m") {
+		t.Fatalf("the page ends at %s, want the range of 'm'", last)
+	}
+	f.Cursor = page.NextCursor
+	plan, err = db.ExplainListUsers(ctx, o.ID, f)
+	must(t, err)
+	for _, b := range "0abcdefghijklm" {
+		if branchRan(plan, fmt.Sprintf("email < '%c'::text", b)) {
+			t.Errorf("a page after %s read the range below %q:\n%s", page.Items[len(page.Items)-1].Email, b, plan)
+		}
+	}
+	if !branchRan(plan, "email < 'n'::text") {
+		t.Errorf("a page after %s did not read the range of 'm':\n%s", page.Items[len(page.Items)-1].Email, plan)
 	}
 }
 
