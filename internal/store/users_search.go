@@ -435,18 +435,19 @@ func (c *Conn) firstBucketKeys(ctx context.Context, phrase string, so searchOrde
 
 // pgSearchPage returns a PostgreSQL search page in one statement, planned
 // the same two ways as on SQLite. The org's matches, up to manyMatches of
-// them, are read once into m, by the pg_trgm index and the table in table
-// order (a third of the cost of looking each up by primary key), keeping
-// only matchCols. With fewer, the page's keys are cut from them and its
-// rows read by key; with that many, the org is walked in list order,
-// keeping the rows that match, until the page is full (on the email order
-// that walk reads only the covering index, migration 0008). Each
-// branch is gated by the count of m, a condition PostgreSQL checks once
-// before running its branch at all, so only one runs. PostgreSQL's own
-// estimate of how many rows LIKE '%…%' keeps is too rough to choose: for
-// fragments with a few hundred matches it would walk the email index past
-// tens of thousands of rows. Before, the count was a query of its own, and
-// the few-matches plan read the matches a second time.
+// them, are read once into m, by the trigram indexes of the email ranges
+// (pgRangeBranches) and the table in table order (a third of the cost of
+// looking each up by primary key), keeping only matchCols. With fewer,
+// the page's keys are cut from them and its rows read by key; with that
+// many, the org is walked in list order, keeping the rows that match,
+// until the page is full (on the email order that walk reads only the
+// covering index, migration 0008). Each branch is gated by the count of
+// m, a condition PostgreSQL checks once before running its branch at all,
+// so only one runs. PostgreSQL's own estimate of how many rows LIKE
+// '%…%' keeps is too rough to choose: for fragments with a few hundred
+// matches it would walk the email index past tens of thousands of rows.
+// Before, the count was a query of its own, and the few-matches plan read
+// the matches a second time.
 //
 // where and args are the page's other conditions, the org's among them.
 func (c *Conn) pgSearchPage(col, dir, orgID, q, where string, args []any, limit int) (string, []any) {
@@ -458,32 +459,29 @@ func (c *Conn) pgSearchPage(col, dir, orgID, q, where string, args []any, limit 
 	// and a generic plan fetched and sorted every match.
 	walk := c.listPage(col, dir, listFrom, where+` AND `+c.dialect.contains("u.search")+` AND `+count+`>= `+strconv.Itoa(manyMatches), limit, keysThenRows)
 	sorted := c.listPage(col, dir, ` FROM m u `, where+` AND `+count+`< `+strconv.Itoa(manyMatches), limit, keysThenRows)
-	sql := `WITH m AS MATERIALIZED (SELECT ` + matchCols + ` FROM users WHERE org_id = ? AND search LIKE ? ESCAPE '\' LIMIT ` +
+	branches, all := pgRangeBranches(matchCols, "ASC", orgID, q, nil)
+	sql := `WITH m AS MATERIALIZED (SELECT * FROM (` + strings.Join(branches, " UNION ALL ") + `) r LIMIT ` +
 		strconv.Itoa(manyMatches) + `) (` + walk + `) UNION ALL (` + sorted + `)`
-	all := make([]any, 0, 3+2*len(args))
-	all = append(append(append(all, orgID, "%"+likeEscape(q)+"%"), args...), q)
+	all = append(append(all, args...), q)
 	return sql, append(all, args...)
 }
 
 // emailRangeBounds split the email order into the ranges that PostgreSQL
-// migration 0010 gives a trigram index each: before '0', from '0' to 'a',
-// from each letter to the next, and from '{' on. Most emails start with a
-// letter or a digit, so each range holds a share of the org.
-const emailRangeBounds = "0abcdefghijklmnopqrstuvwxyz{"
+// migration 0010 gives a trigram index each: before '0', from each bound
+// to the next, and from '{' on. Most emails start with a letter, and the
+// letters are grouped by how often names start with them, so that each
+// range holds a few hundredths of a typical org: a page is drawn from few
+// ranges, and a search passes few empty ones.
+const emailRangeBounds = "0abdgjkmnrst{"
 
-// pgEmailSearchPage returns a PostgreSQL search page in email order with
-// no other condition than the org's and the cursor's (after, when
-// hasCursor). The matches are read range by range of emails in the page's
-// direction (emailRangeBounds), each range through its own trigram index
-// and sorted, until the page is full: a branch per range, joined by UNION
-// ALL, whose Append runs its branches in the order given and stops
-// pulling once the LIMIT is met, so the ranges after the page are never
-// read. An ORDER BY over the union would start every branch (a merge of
-// sorted inputs needs the first row of each); the order of the ranges
-// makes it unneeded. With a cursor, a range entirely before it is skipped
-// by a condition on the parameters alone, which PostgreSQL tests once
-// before running the branch. The page's rows are read by key after.
-func (c *Conn) pgEmailSearchPage(dir, orgID, q string, hasCursor bool, after cursor, need int) (string, []any) {
+// pgRangeBranches returns a SELECT of cols for each range of emails
+// (emailRangeBounds), in the order of dir, of the org's users whose text
+// contains q, and their arguments. Each branch names its range as its
+// trigram index does (migration 0010), which is how PostgreSQL knows it
+// may use that index; users have no other trigram index. more, when not
+// nil, adds conditions to a range's branch (lo and hi are its bounds, ""
+// where it has none) and appends their arguments.
+func pgRangeBranches(cols, dir, orgID, q string, more func(lo, hi string, args []any) (string, []any)) ([]string, []any) {
 	pattern := "%" + likeEscape(q) + "%"
 	n := len(emailRangeBounds) + 1
 	branches := make([]string, 0, n)
@@ -493,37 +491,68 @@ func (c *Conn) pgEmailSearchPage(dir, orgID, q string, hasCursor bool, after cur
 		if dir == "DESC" {
 			r = n - 1 - i
 		}
-		conds := []string{`org_id = ?`}
-		args = append(args, orgID)
 		var lo, hi string
+		cond := `org_id = ?`
 		if r > 0 {
 			lo = emailRangeBounds[r-1 : r]
-			conds = append(conds, `email >= '`+lo+`'`)
+			cond += ` AND email >= '` + lo + `'`
 		}
 		if r < n-1 {
 			hi = emailRangeBounds[r : r+1]
-			conds = append(conds, `email < '`+hi+`'`)
+			cond += ` AND email < '` + hi + `'`
 		}
-		conds = append(conds, `search LIKE ? ESCAPE '\'`)
-		args = append(args, pattern)
-		if hasCursor {
-			op := ">"
+		cond += ` AND search LIKE ? ESCAPE '\'`
+		args = append(args, orgID, pattern)
+		if more != nil {
+			var extra string
+			extra, args = more(lo, hi, args)
+			cond += extra
+		}
+		branches = append(branches, `SELECT `+cols+` FROM users WHERE `+cond)
+	}
+	return branches, args
+}
+
+// pgEmailSearchPage returns a PostgreSQL search page in email order with
+// no other condition than the org's and the cursor's (after, when
+// hasCursor). The matches are read range by range of emails in the page's
+// direction (pgRangeBranches), each range through its own trigram index
+// and sorted, until the page is full: a branch per range, joined by UNION
+// ALL, whose Append runs its branches in the order given and stops
+// pulling once the LIMIT is met, so the ranges after the page are never
+// read, and only the matches in the ranges before its end are read from
+// the table. An ORDER BY over the union would start every branch (a merge
+// of sorted inputs needs the first row of each); the order of the ranges
+// makes it unneeded. With a cursor, a range entirely before it is skipped
+// by a condition on the parameters alone, which PostgreSQL tests once
+// before running the branch. The page's rows are read by key after.
+//
+// A fragment with few matches passes through every range: about ten
+// microseconds each when a range holds none.
+func (c *Conn) pgEmailSearchPage(dir, orgID, q string, hasCursor bool, after cursor, need int) (string, []any) {
+	var more func(lo, hi string, args []any) (string, []any)
+	if hasCursor {
+		more = func(lo, hi string, args []any) (string, []any) {
+			cond, op := ` AND (email, id) > (?, ?)`, ``
 			if dir == "DESC" {
-				op = "<"
+				cond = ` AND (email, id) < (?, ?)`
 			}
-			conds = append(conds, `(email, id) `+op+` (?, ?)`)
 			args = append(args, after.Val, after.ID)
 			switch {
 			case dir == "ASC" && hi != "":
-				conds = append(conds, `CAST(? AS text) < '`+hi+`'`)
-				args = append(args, after.Val)
+				op = ` AND CAST(? AS text) < '` + hi + `'`
 			case dir == "DESC" && lo != "":
-				conds = append(conds, `CAST(? AS text) >= '`+lo+`'`)
+				op = ` AND CAST(? AS text) >= '` + lo + `'`
+			}
+			if op != "" {
 				args = append(args, after.Val)
 			}
+			return cond + op, args
 		}
-		branches = append(branches, `(SELECT id, email FROM users WHERE `+strings.Join(conds, " AND ")+
-			` ORDER BY email `+dir+`, id `+dir+`)`)
+	}
+	branches, args := pgRangeBranches("id, email", dir, orgID, q, more)
+	for i, b := range branches {
+		branches[i] = `(` + b + ` ORDER BY email ` + dir + `, id ` + dir + `)`
 	}
 	keys := `SELECT id, email FROM (` + strings.Join(branches, " UNION ALL ") + `) b LIMIT ` + strconv.Itoa(need)
 	return `SELECT ` + c.listCols("u.email") + `, ` + presenceCols + ` FROM (` + keys + `) s CROSS JOIN users u` +
