@@ -17,7 +17,6 @@ import (
 // time is the same), filters, and each way a search is planned.
 func TestListUsersBackwards(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := t.Context()
 		// Past 2,000 matches a search walks the list order instead of
 		// sorting its matches.
 		o, _ := peopleOrg(t, db, 2300, "back.example")
@@ -31,10 +30,7 @@ func TestListUsersBackwards(t *testing.T) {
 		}
 		list := func(f roster.UserFilter, cursor string) roster.Page[roster.User] {
 			t.Helper()
-			f.Cursor = cursor
-			page, err := r.ListUsers(ctx, o.ID, f)
-			must(t, err)
-			return page
+			return pageAt(t, r, o.ID, f, cursor)
 		}
 		for _, f := range []roster.UserFilter{
 			{Limit: 300},

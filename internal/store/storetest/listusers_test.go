@@ -106,6 +106,15 @@ func expectedOrder(users []*roster.User, sort string) []string {
 	return idsOf(s, func(u *roster.User) string { return u.ID })
 }
 
+// pageAt returns the page of f that cursor leads to ("" for the first).
+func pageAt(t *testing.T, c *store.Conn, orgID string, f roster.UserFilter, cursor string) roster.Page[roster.User] {
+	t.Helper()
+	f.Cursor = cursor
+	page, err := c.ListUsers(t.Context(), orgID, f)
+	must(t, err)
+	return page
+}
+
 // walk reads every page of f and fails on a short page before the end.
 func walk(t *testing.T, c *store.Conn, orgID string, f roster.UserFilter) []roster.User {
 	t.Helper()

@@ -55,10 +55,7 @@ func TestSearchPagesInEmailOrder(t *testing.T) {
 		}
 		list := func(f roster.UserFilter, cursor string) roster.Page[roster.User] {
 			t.Helper()
-			f.Cursor = cursor
-			page, err := r.ListUsers(ctx, o.ID, f)
-			must(t, err)
-			return page
+			return pageAt(t, r, o.ID, f, cursor)
 		}
 		check := func(label string) {
 			t.Helper()
