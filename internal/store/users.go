@@ -242,18 +242,19 @@ func (c *Conn) ListUsers(ctx context.Context, orgID string, f roster.UserFilter)
 		return roster.Page[roster.User]{}, err
 	}
 	page, more, err := c.readUserPage(ctx, orgID, f, lq)
-	if err != nil || more || !lq.partial {
+	if err == nil && !more && lq.partial {
+		if lq, err = c.listUsersQuery(ctx, orgID, f, false); err == nil {
+			page, _, err = c.readUserPage(ctx, orgID, f, lq)
+		}
+	}
+	if err != nil {
 		return page, err
 	}
-	if lq, err = c.listUsersQuery(ctx, orgID, f, false); err != nil {
-		return page, err
-	}
-	page, _, err = c.readUserPage(ctx, orgID, f, lq)
-	return page, err
+	return page, c.fillRoleKeys(ctx, orgID, page.Items)
 }
 
 // readUserPage runs lq and reads its page of users, and whether there are
-// more after it.
+// more after it. The users' role keys are left to the caller.
 func (c *Conn) readUserPage(ctx context.Context, orgID string, f roster.UserFilter, lq listQuery) (page roster.Page[roster.User], more bool, err error) {
 	rows, err := c.query(ctx, lq.sql, lq.args...)
 	if err != nil {
@@ -327,7 +328,7 @@ func (c *Conn) readUserPage(ctx context.Context, orgID string, f roster.UserFilt
 			page.PrevCursor = encodeCursor(cursor{Sort: lq.sortKey, Val: lastVal, ID: page.Items[0].ID, Back: true})
 		}
 	}
-	return page, more, c.fillRoleKeys(ctx, orgID, page.Items)
+	return page, more, nil
 }
 
 // listQuery is ListUsers' SQL for one filter.
@@ -411,6 +412,8 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
+	// plain: no condition but the org's (and the cursor's, added below).
+	plain := len(where) == 1
 	// A PostgreSQL search is planned in its statement (pgSearchPage), once
 	// the rest of the conditions are known.
 	var pgQuery string
@@ -419,10 +422,9 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 			pgQuery = q
 		} else {
 			so := searchOrder{textInWalk: c.textInWalk(col, where), need: limit + 1, desc: dir == "DESC", start: -1}
-			// With no other condition than the org's (the cursor's is added
-			// below), a page in email order can be drawn from the first
-			// buckets of the matches (firstBucketKeys).
-			so.byEmail = col == "u.email" && len(where) == 1 && cut
+			// With no other condition, a page in email order can be drawn
+			// from the first buckets of the matches (searchKeys).
+			so.byEmail = cut && plain && col == "u.email"
 			if so.byEmail && f.Cursor != "" && utf8.ValidString(cur.Val) {
 				so.start = emailBucket(cur.Val)
 			}
@@ -435,8 +437,6 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 			args = append(args, qargs...)
 		}
 	}
-	// plain: no condition but the org's and the cursor's.
-	plain := len(where) == 1
 	if f.Cursor != "" {
 		var v any = cur.Val
 		if numeric {
@@ -447,7 +447,7 @@ func (c *Conn) listUsersQuery(ctx context.Context, orgID string, f roster.UserFi
 			v = n
 		}
 		op := ">"
-		if desc != cur.Back {
+		if dir == "DESC" {
 			op = "<"
 		}
 		// A row-value comparison is one index range on both databases,

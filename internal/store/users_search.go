@@ -252,7 +252,7 @@ type searchOrder struct {
 	textInWalk bool
 	// byEmail: the page is in email order with no other condition than
 	// its org's and its cursor's, so it can be drawn from the first
-	// buckets of the matches (firstBucketKeys).
+	// buckets of the matches (searchKeys).
 	byEmail bool
 	desc    bool  // the page is read in descending email order
 	start   int64 // the email bucket of the page's cursor; -1 for none
@@ -276,7 +276,7 @@ type searchOrder struct {
 //     grows with the number of matches;
 //   - in email order with no other condition: the matches of the first
 //     buckets that can fill the page, however many match in all
-//     (firstBucketKeys), passed in and sorted the same way; the index's
+//     (searchKeys), passed in and sorted the same way; the index's
 //     rowids name each match's email bucket, so it is known without
 //     reading the row (migration 0010);
 //   - many matches: walk the org in list order, keeping rows that are among
@@ -293,20 +293,15 @@ func (c *Conn) searchCondition(ctx context.Context, q string, so searchOrder) (f
 		return listFrom, nil, match, []any{q}, false, nil
 	}
 	phrase := ftsPhrase(q)
-	var keys []int64
-	if so.byEmail {
-		keys, partial, err = c.firstBucketKeys(ctx, phrase, so)
-	} else {
-		keys, err = c.searchKeys(ctx, phrase)
-	}
+	keys, partial, err := c.searchKeys(ctx, phrase, so)
 	if err != nil {
 		return "", nil, "", nil, false, err
 	}
 	switch {
-	case so.byEmail:
-	case len(keys) >= manyMatches && so.textInWalk:
+	case so.byEmail || len(keys) < manyMatches:
+	case so.textInWalk:
 		return listFrom, nil, match, []any{q}, false, nil
-	case len(keys) >= manyMatches:
+	default:
 		// The unary + keeps the planner from fetching the matches by rowid
 		// and sorting them all, which the row counts of ANALYZE lead it to.
 		return listFrom, nil, `+u.rowid IN (SELECT rowid & ` + strconv.FormatInt(searchRowMask, 10) +
@@ -322,25 +317,6 @@ func (c *Conn) searchCondition(ctx context.Context, q string, so searchOrder) (f
 	}
 	return ` FROM json_each(?) AS m CROSS JOIN users u `, []any{string(append(ids, ']'))},
 		`u.rowid = m.value AND ` + match, []any{q}, partial, nil
-}
-
-// searchKeys returns the trigram index's rowids (search keys) of the
-// users whose text holds phrase, in ascending order, up to manyMatches.
-func (c *Conn) searchKeys(ctx context.Context, phrase string) ([]int64, error) {
-	rows, err := c.query(ctx, `SELECT rowid FROM users_search WHERE users_search MATCH ? ORDER BY rowid LIMIT ?`, phrase, manyMatches)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	keys := make([]int64, 0, 256)
-	for rows.Next() {
-		var k int64
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		keys = append(keys, k)
-	}
-	return keys, c.dialect.mapError(rows.Err())
 }
 
 // A user's search key, the rowid of the user's entry in SQLite's trigram
@@ -383,30 +359,40 @@ func emailBucket(email string) int64 {
 	return b
 }
 
-// firstBucketKeys returns the search keys of the matches of phrase that
-// a page in email order can draw its rows from, in the page's direction,
-// and whether it left some out: those of the buckets from the page's
-// cursor on, until those after the cursor's bucket hold so.need keys and
-// the bucket ends. The rows of a later bucket sort after all of them, and
-// those of an earlier bucket before the cursor. The index is read in key
-// order and no further, so the cost is that of the page, however many
-// match. Keys of other orgs' users, and matches of the index that the
-// text's test rejects, can leave the page short of rows; the caller then
-// reads it again from all the matches.
-func (c *Conn) firstBucketKeys(ctx context.Context, phrase string, so searchOrder) (keys []int64, partial bool, err error) {
-	q := `SELECT rowid FROM users_search WHERE users_search MATCH ? AND rowid >= ? ORDER BY rowid`
+// searchKeys returns the trigram index's rowids (search keys) of the
+// users whose text holds phrase, in the page's direction, and whether it
+// left some out.
+//
+// For a page in email order (so.byEmail) they are those the page can
+// draw its rows from: the keys of the buckets from the page's cursor on,
+// until those after the cursor's bucket hold so.need keys and the bucket
+// ends. The rows of a later bucket sort after all of them, and those of
+// an earlier bucket before the cursor. The index is read in key order and
+// no further, so the cost is that of the page, however many match. Keys
+// of other orgs' users, and matches of the index that the text's test
+// rejects, can leave the page short of rows; the caller then reads it
+// again from all the matches.
+//
+// Otherwise they are all the matches, up to manyMatches: as many tell
+// the caller to walk the list instead.
+func (c *Conn) searchKeys(ctx context.Context, phrase string, so searchOrder) (keys []int64, partial bool, err error) {
+	limit := manyMatches
+	if so.byEmail {
+		limit = -1 // none: the buckets decide
+	}
+	q := `SELECT rowid FROM users_search WHERE users_search MATCH ? AND rowid >= ? ORDER BY rowid LIMIT ?`
 	bound := int64(0)
 	if so.start >= 0 {
 		bound = so.start << searchKeyBits
 	}
 	if so.desc {
-		q = `SELECT rowid FROM users_search WHERE users_search MATCH ? AND rowid <= ? ORDER BY rowid DESC`
+		q = `SELECT rowid FROM users_search WHERE users_search MATCH ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?`
 		bound = math.MaxInt64
 		if so.start >= 0 {
 			bound = (so.start+1)<<searchKeyBits - 1
 		}
 	}
-	rows, err := c.query(ctx, q, phrase, bound)
+	rows, err := c.query(ctx, q, phrase, bound, limit)
 	if err != nil {
 		return nil, false, err
 	}
@@ -419,7 +405,7 @@ func (c *Conn) firstBucketKeys(ctx context.Context, phrase string, so searchOrde
 			return nil, false, err
 		}
 		b := k >> searchKeyBits
-		if counted >= so.need && b != last {
+		if so.byEmail && counted >= so.need && b != last {
 			return keys, true, nil
 		}
 		keys, last = append(keys, k), b

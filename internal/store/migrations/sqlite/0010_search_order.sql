@@ -4,7 +4,7 @@
 -- fragment's matches bucket by bucket in the list's default order. A page
 -- in that order is drawn from the matches of the first buckets that can
 -- fill it, and only those are read from the table to be sorted, where
--- before every match was (store.firstBucketKeys).
+-- before every match was (store.searchKeys).
 --
 -- The bucket is the code points of the email's first three characters,
 -- seven bits each: 127 for a character past ASCII and for every one after
