@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -91,13 +92,26 @@ func TestCustomRoleLifecycle(t *testing.T) {
 		if auditCount(t, e, org.ID, "team.members_added") != 1 {
 			t.Fatalf("joining the linked team was not audited")
 		}
+		// So does inviting one with it, prepared or sent.
+		for i, send := range []bool{false, true} {
+			email := fmt.Sprintf("new%d@acme.test", i)
+			e.Do("POST", "/api/v1/invitations", tok, map[string]any{"emails": []string{email}, "role": "telephony_administrator",
+				"send": send}).Want(http.StatusCreated)
+			members = e.Do("GET", "/api/v1/users?team="+teamID+"&q="+email, tok, nil).Want(http.StatusOK).Items()
+			if len(members) != 1 || members[0]["email"] != email {
+				t.Fatalf("invited %s (send %v) is not in the role's team: %v", email, send, members)
+			}
+			if n := auditCount(t, e, org.ID, "team.members_added"); n != 2+i {
+				t.Fatalf("%d team.members_added events after inviting %s, want %d", n, email, 2+i)
+			}
+		}
 
 		// The role's permissions apply at the next request, with no new sign-in.
 		wantProblem(t, e.Do("GET", "/api/v1/users", utok, nil), http.StatusForbidden)
 		e.Do("PATCH", "/api/v1/roles/"+rid, tok, map[string]any{"permissions": []string{"telephony.manage", "users.read"}}).Want(http.StatusOK)
 		e.Do("GET", "/api/v1/users", utok, nil).Want(http.StatusOK)
 		d := e.Do("GET", "/api/v1/roles/"+rid, tok, nil).Want(http.StatusOK).JSON()
-		if d["user_count"] != float64(1) {
+		if d["user_count"] != float64(3) {
 			t.Fatalf("user_count %v", d["user_count"])
 		}
 

@@ -90,7 +90,7 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 				return err
 			}
 		}
-		role, err := tx.RoleByKey(ctx, p.OrgID, in.Role)
+		role, teamIDs, err := tx.RoleByKeyWithTeams(ctx, p.OrgID, in.Role)
 		if errors.Is(err, roster.ErrNotFound) {
 			v.Add("role", "no role %q in this org", in.Role)
 		} else if err != nil {
@@ -108,15 +108,19 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 		if in.Integration, err = s.resolveIntegration(ctx, tx, p.OrgID, in.Integration, &v); err != nil {
 			return err
 		}
-		existing, err := tx.UsersByEmails(ctx, p.OrgID, emails)
-		if err != nil {
-			return err
-		}
-		for _, u := range existing {
-			v.Add(fmt.Sprintf("emails[%d]", seen[u.Email]), "%s is already a user of this org (%s)", u.Email, u.Status)
-		}
-		if err := v.Err(); err != nil {
-			return err
+		// Emails already in the org are looked for here when the request
+		// is refused anyway, so that it is refused for all its faults at
+		// once, and before sent invitations' limits, which a taken email
+		// would be wrongly counted against. Otherwise the unique index
+		// finds them as the users are written (below): one round trip
+		// fewer for each prepared user created.
+		if v.Err() != nil || in.Send {
+			if err := s.reportExistingEmails(ctx, tx, p.OrgID, emails, seen, &v); err != nil {
+				return err
+			}
+			if err := v.Err(); err != nil {
+				return err
+			}
 		}
 		if in.Send {
 			if err := s.checkInviteLimits(org, pool, len(emails)); err != nil {
@@ -135,7 +139,9 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 			}
 			created = append(created, u)
 		}
-		if err := tx.InsertUsers(ctx, p.OrgID, created); err != nil {
+		if err := tx.InsertUsers(ctx, p.OrgID, created); roster.ErrorKind(err) == roster.KindConflict {
+			return errEmailTaken
+		} else if err != nil {
 			return err
 		}
 		var batch invitationBatch
@@ -157,7 +163,7 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 		for i := range created {
 			ids[i] = created[i].ID
 		}
-		if err := s.joinRoleTeams(ctx, tx, p, p.OrgID, ids, role.ID); err != nil {
+		if err := s.joinTeams(ctx, tx, p, p.OrgID, ids, role, teamIDs); err != nil {
 			return err
 		}
 		if in.Send {
@@ -165,7 +171,43 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 		}
 		return nil
 	})
-	return created, err
+	if errors.Is(err, errEmailTaken) {
+		// The transaction is over (on PostgreSQL the failed insert ended
+		// it): name the addresses from what is committed now.
+		if rerr := s.reportExistingEmails(ctx, s.store.Read(), p.OrgID, emails, seen, &v); rerr != nil {
+			return nil, rerr
+		}
+		if err = v.Err(); err == nil {
+			// The other user left between the insert and the look-up.
+			err = &roster.Error{Kind: roster.KindConflict, Message: "an invitee's email was taken by another request; try again"}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return created, nil
+}
+
+// errEmailTaken ends an invitation's transaction whose insert met an
+// email already in the org.
+var errEmailTaken = errors.New("service: an invitee's email is taken")
+
+// emailReader is what reportExistingEmails reads, in a transaction or not.
+type emailReader interface {
+	UsersByEmails(ctx context.Context, orgID string, emails []string) ([]roster.User, error)
+}
+
+// reportExistingEmails adds a field error to v for each of emails already
+// in the org; seen maps each to its index in the request.
+func (s *Service) reportExistingEmails(ctx context.Context, r emailReader, orgID string, emails []string, seen map[string]int, v *roster.Validation) error {
+	existing, err := r.UsersByEmails(ctx, orgID, emails)
+	if err != nil {
+		return err
+	}
+	for _, u := range existing {
+		v.Add(fmt.Sprintf("emails[%d]", seen[u.Email]), "%s is already a user of this org (%s)", u.Email, u.Status)
+	}
+	return nil
 }
 
 // checkInviteLimits refuses n new invitations that would oversell pool or

@@ -100,6 +100,15 @@ func (s *Service) joinRoleTeams(ctx context.Context, tx Tx, p *Principal, orgID 
 	if err != nil {
 		return err
 	}
+	return s.joinTeams(ctx, tx, p, orgID, userIDs, role, teamIDs)
+}
+
+// joinTeams puts userIDs in teamIDs, the teams linked to role, auditing
+// each addition; users already in a team stay as they are.
+func (s *Service) joinTeams(ctx context.Context, tx Tx, p *Principal, orgID string, userIDs []string, role *roster.Role, teamIDs []string) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
 	for _, tid := range teamIDs {
 		team, err := tx.Team(ctx, orgID, tid)
 		if err != nil {

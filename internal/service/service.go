@@ -35,6 +35,7 @@ type Tx interface {
 	Roles(ctx context.Context, orgID string) ([]roster.Role, error)
 	Role(ctx context.Context, orgID, roleID string) (*roster.Role, error)
 	RoleByKey(ctx context.Context, orgID, key string) (*roster.Role, error)
+	RoleByKeyWithTeams(ctx context.Context, orgID, key string) (*roster.Role, []string, error)
 
 	SetLicensePool(ctx context.Context, orgID, typ, name string, purchased int, now time.Time) error
 	LicensePools(ctx context.Context, orgID string) ([]roster.LicensePool, error)

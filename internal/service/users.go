@@ -195,7 +195,7 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, id string, patch
 // assignRole gives u the role with key, refusing to demote the org's last
 // active admin, and puts u in the teams linked to the role.
 func (s *Service) assignRole(ctx context.Context, tx Tx, p *Principal, u *roster.User, key string) error {
-	role, err := tx.RoleByKey(ctx, u.OrgID, key)
+	role, teamIDs, err := tx.RoleByKeyWithTeams(ctx, u.OrgID, key)
 	if errors.Is(err, roster.ErrNotFound) {
 		return &roster.Error{Kind: roster.KindInvalid, Message: "unknown role",
 			Fields: []roster.FieldError{{Field: "role", Message: "no role \"" + key + "\" in this org"}}}
@@ -213,7 +213,7 @@ func (s *Service) assignRole(ctx context.Context, tx Tx, p *Principal, u *roster
 		}
 	}
 	u.RoleID, u.Role = role.ID, role.Key
-	return s.joinRoleTeams(ctx, tx, p, u.OrgID, []string{u.ID}, role.ID)
+	return s.joinTeams(ctx, tx, p, u.OrgID, []string{u.ID}, role, teamIDs)
 }
 
 // assignLicense gives u the license type typ ("" for none), checking for a

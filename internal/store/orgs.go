@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,6 +111,27 @@ func (c *Conn) Role(ctx context.Context, orgID, roleID string) (*roster.Role, er
 func (c *Conn) RoleByKey(ctx context.Context, orgID, key string) (*roster.Role, error) {
 	r, err := scanRole(c.row(ctx, `SELECT `+roleCols+` FROM roles WHERE org_id = ? AND key = ?`, orgID, key))
 	return r, c.dialect.mapError(err)
+}
+
+// RoleByKeyWithTeams returns the org's role with this key and the IDs of
+// the teams it puts its holders in (sorted), or ErrNotFound: one query
+// where RoleByKey and RoleTeamIDs are two, for the requests that give a
+// user a role by its key, such as creating one.
+func (c *Conn) RoleByKeyWithTeams(ctx context.Context, orgID, key string) (*roster.Role, []string, error) {
+	var r roster.Role
+	var perms, teams string
+	err := c.row(ctx, `SELECT `+roleCols+`, COALESCE((SELECT `+c.dialect.joinAgg("t.team_id")+` FROM role_teams t
+			WHERE t.org_id = roles.org_id AND t.role_id = roles.id), '')
+		FROM roles WHERE org_id = ? AND key = ?`, orgID, key).
+		Scan(&r.ID, &r.OrgID, &r.Key, &r.Name, &r.Description, &perms, &r.Builtin, &teams)
+	if err != nil {
+		return nil, nil, c.dialect.mapError(err)
+	}
+	r.Permissions = splitPerms(perms)
+	// The aggregate's order is not defined; RoleTeamIDs's is.
+	teamIDs := strings.Fields(teams)
+	slices.Sort(teamIDs)
+	return &r, teamIDs, nil
 }
 
 // SetLicensePool creates or updates a license pool's name and purchased

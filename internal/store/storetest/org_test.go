@@ -274,3 +274,53 @@ func TestInsertQueueMembers(t *testing.T) {
 		}), roster.KindConflict)
 	})
 }
+
+// TestRoleByKeyWithTeams: the role and its linked teams come back together,
+// the teams sorted as RoleTeamIDs gives them, and a key is looked up in
+// its own org only.
+func TestRoleByKeyWithTeams(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		o, o2 := mkOrg(t, db), mkOrg(t, db)
+		linked := mkRole(t, db, o.ID, "closer", roster.PermUsersRead)
+		bare := mkRole(t, db, o.ID, "agent")
+		ts := now()
+		var teamIDs []string
+		inTx(t, db, func(c *store.Conn) error {
+			for _, name := range []string{"West", "East", "North"} {
+				team := &roster.Team{ID: newID(), Name: name, CreatedAt: ts, UpdatedAt: ts}
+				if err := c.CreateTeam(ctx, o.ID, team); err != nil {
+					return err
+				}
+				teamIDs = append(teamIDs, team.ID)
+			}
+			// Linked last first, so that the order is not that of the links.
+			slices.Reverse(teamIDs)
+			return c.SetRoleTeams(ctx, o.ID, linked.ID, teamIDs)
+		})
+		c := db.Reader()
+		want, err := c.RoleTeamIDs(ctx, o.ID, linked.ID)
+		must(t, err)
+		if len(want) != 3 {
+			t.Fatalf("RoleTeamIDs %v, want the 3 linked teams", want)
+		}
+		role, teams, err := c.RoleByKeyWithTeams(ctx, o.ID, "closer")
+		must(t, err)
+		if role.ID != linked.ID || role.Key != "closer" || !role.Permissions.Has(roster.PermUsersRead) {
+			t.Fatalf("role %+v, want %+v", role, linked)
+		}
+		if !slices.Equal(teams, want) {
+			t.Fatalf("teams %v, want %v", teams, want)
+		}
+		role, teams, err = c.RoleByKeyWithTeams(ctx, o.ID, "agent")
+		must(t, err)
+		if role.ID != bare.ID || len(teams) != 0 {
+			t.Fatalf("role %s with teams %v, want %s with none", role.ID, teams, bare.ID)
+		}
+		_, _, err = c.RoleByKeyWithTeams(ctx, o2.ID, "closer")
+		wantNotFound(t, err)
+		_, _, err = c.RoleByKeyWithTeams(ctx, o.ID, "nobody")
+		wantNotFound(t, err)
+	})
+}
