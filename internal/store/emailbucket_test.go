@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -72,6 +73,48 @@ func TestEmailBucketIsTheSchemas(t *testing.T) {
 	if n != len(bucketEmails) {
 		t.Fatalf("read %d users, want %d", n, len(bucketEmails))
 	}
+	// Each bucket's stretch of the email order, compared as SQLite
+	// compares text, holds that bucket's users and no others.
+	for _, e := range bucketEmails {
+		b := emailBucket(e)
+		lo, hi := bucketRange(b)
+		var inRange, inBucket int
+		if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE email >= ? AND (? = '' OR email < ?)),
+				COUNT(*) FILTER (WHERE email_bucket = ?) FROM users`, lo, hi, hi, b).Scan(&inRange, &inBucket); err != nil {
+			t.Fatal(err)
+		}
+		if inRange != inBucket || inBucket == 0 {
+			t.Errorf("%q: bucket %d holds %d users, its stretch [%q, %q) %d", e, b, inBucket, lo, hi, inRange)
+		}
+	}
+}
+
+// FuzzBucketRangeHoldsItsBucket checks bucketRange against emailBucket:
+// an email is in its bucket's stretch of the email order, and an email of
+// another bucket is not.
+func FuzzBucketRangeHoldsItsBucket(f *testing.F) {
+	for i, a := range bucketEmails {
+		f.Add(a, bucketEmails[(i+3)%len(bucketEmails)])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		// Emails are valid UTF-8 and hold no NUL (roster.NormalizeEmail).
+		if !utf8.ValidString(a) || !utf8.ValidString(b) || strings.ContainsRune(a+b, 0) {
+			return
+		}
+		in := func(e string, bucket int64) bool {
+			lo, hi := bucketRange(bucket)
+			return e >= lo && (hi == "" || e < hi)
+		}
+		ba, bb := emailBucket(a), emailBucket(b)
+		if !in(a, ba) {
+			lo, hi := bucketRange(ba)
+			t.Fatalf("%q is outside its bucket %d's stretch [%q, %q)", a, ba, lo, hi)
+		}
+		if ba != bb && in(b, ba) {
+			lo, hi := bucketRange(ba)
+			t.Fatalf("%q of bucket %d is inside bucket %d's stretch [%q, %q)", b, bb, ba, lo, hi)
+		}
+	})
 }
 
 // FuzzEmailBucketKeepsOrder checks the property searches rely on: an

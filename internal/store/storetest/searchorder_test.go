@@ -107,3 +107,55 @@ func TestSearchPagesInEmailOrder(t *testing.T) {
 		check("beside look-alikes")
 	})
 }
+
+// TestSQLiteSearchWalksAFullBucket: on SQLite, a search in email order
+// whose page lies in one email bucket holding a page of matches or more
+// (an email prefix's) walks that bucket's stretch of the email index,
+// testing the text there, instead of looking up and sorting every match;
+// matches spread over many buckets are still looked up by key. Both read
+// the same page.
+func TestSQLiteSearchWalksAFullBucket(t *testing.T) {
+	db := testdb.Open(t, "sqlite")
+	ctx := t.Context()
+	o := mkOrg(t, db)
+	role := mkRole(t, db, o.ID, "agent")
+	var users []roster.User
+	for i := range 600 {
+		// Half share the bucket "bar"; the rest, also named Barbara, are
+		// spread over the alphabet.
+		email := fmt.Sprintf("barbara.%03d@walk.example", i)
+		if i%2 == 1 {
+			email = fmt.Sprintf("%c%03d@walk.example", 'a'+i%26, i)
+		}
+		users = append(users, roster.User{ID: newID(), OrgID: o.ID, Email: email, FirstName: "Barbara", LastName: "Stone",
+			Status: roster.StatusActive, RoleID: role.ID, Role: role.Key, CreatedAt: now(), UpdatedAt: now()})
+	}
+	inTx(t, db, func(c *store.Conn) error { return c.InsertUsers(ctx, o.ID, users) })
+	r := db.Reader()
+	first := pageAt(t, r, o.ID, roster.UserFilter{Query: "barbara.", Limit: 100}, "")
+	for _, c := range []struct {
+		q, cursor string
+		walks     bool
+	}{
+		{"barbara.", "", true},
+		{"barbara.", first.NextCursor, true}, // from inside the bucket
+		{"barbara", "", false},               // names in every bucket
+		{"d003", "", false},                  // one match
+	} {
+		f := roster.UserFilter{Query: c.q, Limit: 100, Cursor: c.cursor}
+		plan, err := db.ExplainListUsers(ctx, o.ID, f)
+		must(t, err)
+		walks := strings.Contains(plan, "COVERING INDEX users_org_email_search") && !strings.Contains(plan, "json_each")
+		if walks != c.walks {
+			t.Errorf("q %q from %q: walks the bucket %v, want %v:\n%s", c.q, c.cursor, walks, c.walks, plan)
+		}
+		want := matching(users, c.q, nil)
+		if c.cursor != "" {
+			want = want[100:]
+		}
+		got := emailsOf(pageAt(t, r, o.ID, f, c.cursor).Items)
+		if !slices.Equal(got, want[:min(len(want), 100)]) {
+			t.Errorf("q %q from %q: page %v, want %v", c.q, c.cursor, got, want[:min(len(want), 100)])
+		}
+	}
+}
