@@ -22,6 +22,11 @@ import (
 // but for the user's teams (team_list). The role key is not joined in row
 // by row (a join costs more than the rest of the row on SQLite) but
 // filled in after (fillRoleKeys).
+//
+// On SQLite the record of the email order is also the expression of an
+// index (migration 0011), which a page in that order is read from alone
+// while the two are the same: change them together
+// (TestSQLiteEmailPagesReadTheIndexAlone).
 func (c *conn) listCols(sortCol string) string {
 	nullable := func(col string) string { return `COALESCE(` + c.dialect.text(col) + `, '')` }
 	return `u.id AS id, ` + c.dialect.concatWS(recordSep,
@@ -173,6 +178,14 @@ func appendTeamList(block []roster.TeamRef, s string) (longer, teams []roster.Te
 
 const listFrom = ` FROM users u `
 
+// textWalkFrom is the FROM clause of a SQLite search that walks the email
+// order testing the text on the index entries (textInWalk): the index that
+// holds the text, named, because users_org_email_list (migration 0011)
+// starts with the same columns, and without statistics of its own, as
+// after that migration on a database analyzed before it, SQLite chose it
+// and read every row it passed from the table.
+const textWalkFrom = ` FROM users u INDEXED BY users_org_email_search `
+
 // roleKeyCache remembers role keys by role ID for the people list, which
 // would otherwise read the org's roles on every page. A role's key never
 // changes and role IDs are never reused, so no entry is ever stale, in
@@ -293,7 +306,11 @@ type searchOrder struct {
 func (c *Conn) searchCondition(ctx context.Context, q string, so searchOrder) (from string, fromArgs []any, cond string, args []any, partial bool, err error) {
 	match := c.dialect.contains("u.search")
 	if utf8.RuneCountInString(q) < minTrigramQuery {
-		return listFrom, nil, match, []any{q}, false, nil
+		from := listFrom
+		if so.textInWalk {
+			from = textWalkFrom
+		}
+		return from, nil, match, []any{q}, false, nil
 	}
 	phrase := ftsPhrase(q)
 	keys, partial, err := c.searchKeys(ctx, phrase, so)
@@ -316,10 +333,10 @@ func (c *Conn) searchCondition(ctx context.Context, q string, so searchOrder) (f
 		if hi != "" {
 			cond, args = cond+` AND u.email < ?`, append(args, hi)
 		}
-		return listFrom, nil, cond + ` AND ` + match, append(args, q), partial, nil
+		return textWalkFrom, nil, cond + ` AND ` + match, append(args, q), partial, nil
 	case so.byEmail || len(keys) < manyMatches:
 	case so.textInWalk:
-		return listFrom, nil, match, []any{q}, false, nil
+		return textWalkFrom, nil, match, []any{q}, false, nil
 	default:
 		// The unary + keeps the planner from fetching the matches by rowid
 		// and sorting them all, which the row counts of ANALYZE lead it to.
