@@ -23,10 +23,11 @@ import (
 // by row (a join costs more than the rest of the row on SQLite) but
 // filled in after (fillRoleKeys).
 //
-// On SQLite the record of the email order is also the expression of an
-// index (migration 0011), which a page in that order is read from alone
-// while the two are the same: change them together
-// (TestSQLiteEmailPagesReadTheIndexAlone).
+// A page in email order is read from an index alone (migration 0011):
+// on SQLite the record of that order is the index's expression, so the
+// two must stay the same; on PostgreSQL the index includes every column
+// of users the record names, so a new one must join them
+// (TestEmailPagesReadTheIndexAlone).
 func (c *conn) listCols(sortCol string) string {
 	nullable := func(col string) string { return `COALESCE(` + c.dialect.text(col) + `, '')` }
 	return `u.id AS id, ` + c.dialect.concatWS(recordSep,

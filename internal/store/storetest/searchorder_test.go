@@ -3,6 +3,7 @@ package storetest_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -160,33 +161,38 @@ func TestSQLiteSearchWalksAFullBucket(t *testing.T) {
 	}
 }
 
-// TestSQLiteEmailPagesReadTheIndexAlone: on SQLite a page of the list in
-// email order, either way and from a cursor either way, is read from the
-// index that holds each user's list record (migration 0011), without a
-// look-up of each row in the table. The index keeps the record's
-// expression, so a record built otherwise in listCols would stop
-// matching it and fail this test.
-func TestSQLiteEmailPagesReadTheIndexAlone(t *testing.T) {
-	db := testdb.Open(t, "sqlite")
-	ctx := t.Context()
-	o, users := peopleOrg(t, db, 300, "list.example")
-	r := db.Reader()
-	for _, sort := range []string{"", "-email"} {
-		first := pageAt(t, r, o.ID, roster.UserFilter{Limit: 50, Sort: sort}, "")
-		second := pageAt(t, r, o.ID, roster.UserFilter{Limit: 50, Sort: sort}, first.NextCursor)
-		for _, cursor := range []string{"", first.NextCursor, second.PrevCursor} {
-			plan, err := db.ExplainListUsers(ctx, o.ID, roster.UserFilter{Limit: 50, Sort: sort, Cursor: cursor})
-			must(t, err)
-			if !strings.Contains(plan, "COVERING INDEX users_org_email_list") {
-				t.Errorf("sort %q from %q: the page is not read from the list index alone:\n%s", sort, cursor, plan)
+// TestEmailPagesReadTheIndexAlone: a page of the list in email order,
+// either way and from a cursor either way, is read from the index that
+// holds each user's list columns in that order (migration 0011): on
+// SQLite a covering index whose expression is the list record, on
+// PostgreSQL an index-only scan, once vacuum has marked the pages. On
+// SQLite a record built otherwise in listCols would stop matching the
+// index's expression and fail this test.
+func TestEmailPagesReadTheIndexAlone(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		o, users := peopleOrg(t, db, 300, "list.example")
+		must(t, db.RefreshStatistics(ctx))
+		want := map[string]*regexp.Regexp{"sqlite": regexp.MustCompile(`USING COVERING INDEX users_org_email_list `),
+			"postgres": regexp.MustCompile(`Index Only Scan (Backward )?using users_org_email_list `)}[db.Dialect()]
+		r := db.Reader()
+		for _, sort := range []string{"", "-email"} {
+			first := pageAt(t, r, o.ID, roster.UserFilter{Limit: 50, Sort: sort}, "")
+			second := pageAt(t, r, o.ID, roster.UserFilter{Limit: 50, Sort: sort}, first.NextCursor)
+			for _, cursor := range []string{"", first.NextCursor, second.PrevCursor} {
+				plan, err := db.ExplainListUsers(ctx, o.ID, roster.UserFilter{Limit: 50, Sort: sort, Cursor: cursor})
+				must(t, err)
+				if !want.MatchString(plan) {
+					t.Errorf("sort %q from %q: the page is not read from the list index alone:\n%s", sort, cursor, plan)
+				}
+			}
+			emails := sortedEmails(users)
+			if sort != "" {
+				slices.Reverse(emails)
+			}
+			if got := append(emailsOf(first.Items), emailsOf(second.Items)...); !slices.Equal(got, emails[:100]) {
+				t.Errorf("sort %q: the first two pages are %v, want %v", sort, got, emails[:100])
 			}
 		}
-		want := sortedEmails(users)
-		if sort != "" {
-			slices.Reverse(want)
-		}
-		if got := append(emailsOf(first.Items), emailsOf(second.Items)...); !slices.Equal(got, want[:100]) {
-			t.Errorf("sort %q: the first two pages are %v, want %v", sort, got, want[:100])
-		}
-	}
+	})
 }
