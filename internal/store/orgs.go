@@ -118,21 +118,27 @@ func (c *Conn) RoleByKey(ctx context.Context, orgID, key string) (*roster.Role, 
 // where RoleByKey and RoleTeamIDs are two, for the requests that give a
 // user a role by its key, such as creating one.
 func (c *Conn) RoleByKeyWithTeams(ctx context.Context, orgID, key string) (*roster.Role, []string, error) {
-	var r roster.Role
-	var perms, teams string
-	err := c.row(ctx, `SELECT `+roleCols+`, COALESCE((SELECT `+c.dialect.joinAgg("t.team_id")+` FROM role_teams t
+	var teams string
+	r, err := scanRole(scanAlso{c.row(ctx, `SELECT `+roleCols+`, COALESCE((SELECT `+c.dialect.joinAgg("t.team_id")+` FROM role_teams t
 			WHERE t.org_id = roles.org_id AND t.role_id = roles.id), '')
-		FROM roles WHERE org_id = ? AND key = ?`, orgID, key).
-		Scan(&r.ID, &r.OrgID, &r.Key, &r.Name, &r.Description, &perms, &r.Builtin, &teams)
+		FROM roles WHERE org_id = ? AND key = ?`, orgID, key), []any{&teams}})
 	if err != nil {
 		return nil, nil, c.dialect.mapError(err)
 	}
-	r.Permissions = splitPerms(perms)
 	// The aggregate's order is not defined; RoleTeamIDs's is.
 	teamIDs := strings.Fields(teams)
 	slices.Sort(teamIDs)
-	return &r, teamIDs, nil
+	return r, teamIDs, nil
 }
+
+// scanAlso scans a row whose columns after a scan function's (scanRole's,
+// say) go to more.
+type scanAlso struct {
+	row  interface{ Scan(...any) error }
+	more []any
+}
+
+func (s scanAlso) Scan(dest ...any) error { return s.row.Scan(append(dest, s.more...)...) }
 
 // SetLicensePool creates or updates a license pool's name and purchased
 // quantity.

@@ -273,6 +273,14 @@ type searchOrder struct {
 	need    int   // the rows the page reads: its size and one more
 }
 
+// walksBucket reports whether a page in email order is read by walking
+// its bucket's stretch of the email order (searchCondition) rather than
+// from keys, the search keys read for it (searchKeys): when they all lie
+// in one bucket that holds a page of them.
+func (so searchOrder) walksBucket(keys []int64) bool {
+	return so.byEmail && len(keys) >= so.need && keys[0]>>searchKeyBits == keys[len(keys)-1]>>searchKeyBits
+}
+
 // searchCondition returns the FROM clause and its arguments, and the WHERE
 // condition and its arguments, that keep the users whose search text
 // contains q (already trimmed and lower-cased), on SQLite, and on
@@ -319,7 +327,7 @@ func (c *Conn) searchCondition(ctx context.Context, q string, so searchOrder) (f
 		return "", nil, "", nil, false, err
 	}
 	switch {
-	case so.byEmail && len(keys) >= so.need && keys[0]>>searchKeyBits == keys[len(keys)-1]>>searchKeyBits:
+	case so.walksBucket(keys):
 		// The page is drawn from one bucket that holds at least a page
 		// of matches (an email prefix's, say): walk its stretch of the
 		// email order on the index that holds the text, testing each
@@ -482,7 +490,7 @@ func (c *Conn) searchKeys(ctx context.Context, phrase string, so searchOrder) (k
 		// A page's worth in the first bucket read: the page lies in it,
 		// and searchCondition walks it rather than sort its keys, so the
 		// rest of them are not needed.
-		if so.byEmail && counted == so.need && b == keys[0]>>searchKeyBits {
+		if counted == so.need && so.walksBucket(keys) {
 			return keys, true, nil
 		}
 	}

@@ -42,6 +42,22 @@ func peopleOrg(t *testing.T, db *store.DB, n int, domain string) (*roster.Org, [
 	return o, users
 }
 
+// emailsOrg makes an org whose agents are active users with these emails,
+// all named first last.
+func emailsOrg(t *testing.T, db *store.DB, first, last string, emails []string) (*roster.Org, []roster.User) {
+	t.Helper()
+	o := mkOrg(t, db)
+	role := mkRole(t, db, o.ID, "agent")
+	users := make([]roster.User, len(emails))
+	ts := now()
+	for i, e := range emails {
+		users[i] = roster.User{ID: newID(), OrgID: o.ID, Email: e, FirstName: first, LastName: last,
+			Status: roster.StatusActive, RoleID: role.ID, Role: role.Key, CreatedAt: ts, UpdatedAt: ts}
+	}
+	inTx(t, db, func(c *store.Conn) error { return c.InsertUsers(t.Context(), o.ID, users) })
+	return o, users
+}
+
 // matching is what q must find among users: a case-insensitive substring
 // of "first last", the email or the extension.
 func matching(users []roster.User, q string, keep func(*roster.User) bool) []string {
