@@ -175,6 +175,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if a.Config.MemoryLimit > 0 {
 		debug.SetMemoryLimit(a.Config.MemoryLimit)
 	}
+	if a.Config.GCPercent > 0 {
+		debug.SetGCPercent(a.Config.GCPercent)
+	}
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return err

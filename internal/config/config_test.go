@@ -32,6 +32,28 @@ func TestMemoryLimit(t *testing.T) {
 	}
 }
 
+func TestGCPercent(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want int
+	}{
+		{nil, nil, gcPercentUnderLimit}, // under the default limit
+		{map[string]string{"GOMEMLIMIT": "200MiB"}, nil, gcPercentUnderLimit},
+		// No limit: the ratio alone bounds the heap, Go's default stays.
+		{nil, []string{"--memory-limit", "off"}, 0},
+		// GOGC is Go's own setting and wins.
+		{map[string]string{"GOGC": "100"}, nil, 0},
+		{map[string]string{"GOGC": "50", "GOMEMLIMIT": "200MiB"}, nil, 0},
+	} {
+		cfg, _, err := Load("serve", c.args, env(c.env), nil)
+		if err != nil || cfg.GCPercent != c.want {
+			t.Errorf("env %v args %v: GC percent %d, %v; want %d", c.env, c.args, cfg.GCPercent, err, c.want)
+		}
+	}
+}
+
 func TestAuthCacheTTL(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	for _, c := range []struct {

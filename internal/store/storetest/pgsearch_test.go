@@ -82,6 +82,11 @@ func TestPostgresEmailSearchReadsOnlyItsRanges(t *testing.T) {
 			t.Errorf("the first page, all in the range of 'a', read the range from %q:\n%s", b, plan)
 		}
 	}
+	// The branches carry the page's rows: the table is read in them
+	// alone, not again for the page (as "users u").
+	if regexp.MustCompile(`(?m) on users u( |$)`).MatchString(plan) {
+		t.Errorf("the page's rows were read again by key:\n%s", plan)
+	}
 	// A fragment with one match finds it wherever its range.
 	few := roster.UserFilter{Query: "k05x@ranges", Limit: 10}
 	if page, err := db.Reader().ListUsers(ctx, o.ID, few); err != nil || len(page.Items) != 1 || page.Items[0].Email != "k05x@ranges.example" {
