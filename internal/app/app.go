@@ -46,6 +46,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if err != nil {
 		return nil, err
 	}
+	db.SetMaxConns(cfg.DBConns)
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -39,6 +39,9 @@ type Config struct {
 	// that a burst (an export, an import) does not leave the process
 	// large. 0 leaves Go's default, as does GOMEMLIMIT, which wins.
 	MemoryLimit int64 // ROSTER_MEMORY_LIMIT
+	// DBConns is the most PostgreSQL connections the server opens at
+	// once; 0 leaves the store's default (twice the CPUs, plus one).
+	DBConns int // ROSTER_DB_CONNS
 	// GCPercent, when not 0, is the garbage collector's growth ratio
 	// that the server sets (runtime/debug.SetGCPercent): gcPercentUnderLimit
 	// when a memory limit bounds the heap, by either setting, and GOGC
@@ -69,6 +72,7 @@ var Settings = []Setting{
 	{"log-level", "ROSTER_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "ROSTER_LOG_FORMAT", "text", "text or json"},
 	{"debug-addr", "ROSTER_DEBUG_ADDR", "", "address for Go's profiler (/debug/pprof/) on its own listener, e.g. 127.0.0.1:6060; empty turns it off"},
+	{"db-conns", "ROSTER_DB_CONNS", "auto", "most PostgreSQL connections open at once: auto for twice the CPUs Go uses plus one, which keeps the slowest requests fast when the database shares the cores; more when PostgreSQL runs on a larger machine of its own"},
 	{"memory-limit", "ROSTER_MEMORY_LIMIT", "80MiB", "soft limit of the server's Go memory (KiB, MiB, GiB): the garbage collector works harder near it, never fails for it; under a limit the collector runs half as often as by default (GOGC 200, unless GOGC is set); off for none; GOMEMLIMIT, when set, wins"},
 }
 
@@ -123,6 +127,11 @@ func Load(name string, args []string, getenv func(string) string, extra func(*fl
 	default:
 		return c, fs, fmt.Errorf("--log-format: must be text or json")
 	}
+	if v := *vals["db-conns"]; v != "auto" {
+		if c.DBConns, err = strconv.Atoi(v); err != nil || c.DBConns < 1 || c.DBConns > maxDBConns {
+			return c, fs, fmt.Errorf("--db-conns: %q is not auto or a number from 1 to %d", v, maxDBConns)
+		}
+	}
 	if c.MemoryLimit, err = parseMemoryLimit(*vals["memory-limit"]); err != nil {
 		return c, fs, fmt.Errorf("--memory-limit: %v", err)
 	}
@@ -145,6 +154,10 @@ func Load(name string, args []string, getenv func(string) string, extra func(*fl
 // live data (RSS 52 → 61 MB under that load); the memory limit, not the
 // ratio, keeps a burst such as an import in bounds (docs/benchmarks.md).
 const gcPercentUnderLimit = 200
+
+// maxDBConns is beyond any PostgreSQL server's max_connections default
+// (100): a larger number is a typo.
+const maxDBConns = 1000
 
 // maxAuthCacheTTL bounds how late a revocation made by another process
 // may apply: a minute is already long for a revoked token to keep working.

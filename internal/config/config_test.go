@@ -54,6 +54,30 @@ func TestGCPercent(t *testing.T) {
 	}
 }
 
+func TestDBConns(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want int
+	}{
+		{nil, nil, 0}, // auto: the store's default
+		{map[string]string{"ROSTER_DB_CONNS": "12"}, nil, 12},
+		{map[string]string{"ROSTER_DB_CONNS": "12"}, []string{"--db-conns", "auto"}, 0},
+		{nil, []string{"--db-conns", "1"}, 1},
+	} {
+		cfg, _, err := Load("serve", c.args, env(c.env), nil)
+		if err != nil || cfg.DBConns != c.want {
+			t.Errorf("env %v args %v: %d, %v; want %d", c.env, c.args, cfg.DBConns, err, c.want)
+		}
+	}
+	for _, bad := range []string{"0", "-3", "many", "1001", "5.5"} {
+		if _, _, err := Load("serve", []string{"--db-conns", bad}, env(nil), nil); err == nil {
+			t.Errorf("--db-conns %q accepted", bad)
+		}
+	}
+}
+
 func TestAuthCacheTTL(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	for _, c := range []struct {

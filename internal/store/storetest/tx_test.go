@@ -3,6 +3,7 @@ package storetest_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -122,4 +123,54 @@ func TestConcurrentClaimsAreDisjoint(t *testing.T) {
 			t.Fatalf("%d of %d emails claimed", len(claimed), emails)
 		}
 	})
+}
+
+// TestPostgresPoolSize: a PostgreSQL pool holds twice the CPUs Go uses
+// plus one connection unless set otherwise, and callers past it wait for
+// a connection rather than fail: here twelve transactions at once share
+// two connections and all commit.
+func TestPostgresPoolSize(t *testing.T) {
+	db := testdb.Open(t, "postgres")
+	if got, want := db.SQL().Stats().MaxOpenConnections, 2*runtime.GOMAXPROCS(0)+1; got != want {
+		t.Fatalf("pool of %d connections, want %d", got, want)
+	}
+	db.SetMaxConns(2)
+	if got := db.SQL().Stats().MaxOpenConnections; got != 2 {
+		t.Fatalf("after SetMaxConns(2): a pool of %d", got)
+	}
+	ctx := t.Context()
+	o := mkOrg(t, db)
+	var wg sync.WaitGroup
+	errs := make(chan error, 12)
+	for i := range 12 {
+		wg.Go(func() {
+			errs <- db.Tx(ctx, func(c *store.Conn) error {
+				return c.EnqueueEmail(ctx, o.ID, &roster.Email{ID: newID(), To: fmt.Sprintf("p%d@example.com", i),
+					Subject: "s", Text: "t", CreatedAt: now()})
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	var n int
+	must(t, db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE org_id = $1`, o.ID).Scan(&n))
+	if n != 12 {
+		t.Fatalf("%d of 12 emails committed", n)
+	}
+	if s := db.SQL().Stats(); s.OpenConnections > 2 {
+		t.Fatalf("%d connections open past a pool of 2", s.OpenConnections)
+	}
+}
+
+// TestSQLitePoolIsFixed: SetMaxConns leaves SQLite's pool as it is.
+func TestSQLitePoolIsFixed(t *testing.T) {
+	db := testdb.Open(t, "sqlite")
+	before := db.SQL().Stats().MaxOpenConnections
+	db.SetMaxConns(50)
+	if got := db.SQL().Stats().MaxOpenConnections; got != before {
+		t.Fatalf("SQLite pool %d → %d", before, got)
+	}
 }
