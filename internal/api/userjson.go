@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -56,6 +57,10 @@ func writeUser(w http.ResponseWriter, status int, u *roster.User) error {
 func writeJSONBytes(w http.ResponseWriter, status int, b []byte) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	// With its length known the body goes out as it is, not in chunks:
+	// one write to the socket fewer for a page of users (three were: the
+	// first 4 KB, the rest, and the last chunk's marker on its own).
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, err := w.Write(b)
 	return err

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -321,6 +322,11 @@ func TestWriteUserMatchesWriteJSON(t *testing.T) {
 			if err := c.fast(got); err != nil {
 				t.Fatal(err)
 			}
+			// The same headers, and the body's length, known before it goes.
+			if n := got.Header().Get("Content-Length"); n != strconv.Itoa(got.Body.Len()) {
+				t.Fatalf("%s run %d: Content-Length %q for a body of %d bytes", name, i, n, got.Body.Len())
+			}
+			got.Header().Del("Content-Length")
 			if got.Code != want.Code || !reflect.DeepEqual(got.Header(), want.Header()) {
 				t.Fatalf("%s run %d: %d %v, want %d %v", name, i, got.Code, got.Header(), want.Code, want.Header())
 			}
