@@ -149,8 +149,8 @@ func Load(name string, args []string, getenv func(string) string, extra func(*fl
 // gcPercentUnderLimit is the collector's growth ratio under a memory
 // limit. Go's default, 100, collects each time the heap doubles its live
 // data, a few MB on a server whose requests each allocate tens of KB: on
-// a 100-row page of the people list the collector took a fifth of the
-// CPU. Twice that halves how often it runs, for a heap larger by the
+// a 100-row page of the people list the collector and allocation took a
+// fifth of the CPU. Twice that halves how often it runs, for a heap larger by the
 // live data (RSS 52 → 61 MB under that load); the memory limit, not the
 // ratio, keeps a burst such as an import in bounds. The default limit is
 // 64 MiB for it: at 80 MiB an import after the benchmark's other cases

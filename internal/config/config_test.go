@@ -5,8 +5,10 @@ import (
 	"time"
 )
 
+// env is a getenv over m.
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
 func TestMemoryLimit(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	for _, c := range []struct {
 		env  map[string]string
 		args []string
@@ -33,7 +35,6 @@ func TestMemoryLimit(t *testing.T) {
 }
 
 func TestGCPercent(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	for _, c := range []struct {
 		env  map[string]string
 		args []string
@@ -55,7 +56,6 @@ func TestGCPercent(t *testing.T) {
 }
 
 func TestDBConns(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	for _, c := range []struct {
 		env  map[string]string
 		args []string
@@ -79,7 +79,6 @@ func TestDBConns(t *testing.T) {
 }
 
 func TestAuthCacheTTL(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	for _, c := range []struct {
 		env  map[string]string
 		args []string
