@@ -135,12 +135,12 @@ func Load(name string, args []string, getenv func(string) string, extra func(*fl
 	if c.MemoryLimit, err = parseMemoryLimit(*vals["memory-limit"]); err != nil {
 		return c, fs, fmt.Errorf("--memory-limit: %v", err)
 	}
-	if getenv("GOMEMLIMIT") != "" {
+	limited := c.MemoryLimit > 0
+	if goLimit := getenv("GOMEMLIMIT"); goLimit != "" {
 		c.MemoryLimit = 0 // the Go runtime has read it already
-		if getenv("GOGC") == "" {
-			c.GCPercent = gcPercentUnderLimit
-		}
-	} else if c.MemoryLimit > 0 && getenv("GOGC") == "" {
+		limited = goLimit != "off"
+	}
+	if limited && getenv("GOGC") == "" {
 		c.GCPercent = gcPercentUnderLimit
 	}
 	return c, fs, nil

@@ -44,6 +44,7 @@ func TestGCPercent(t *testing.T) {
 		{map[string]string{"GOMEMLIMIT": "200MiB"}, nil, gcPercentUnderLimit},
 		// No limit: the ratio alone bounds the heap, Go's default stays.
 		{nil, []string{"--memory-limit", "off"}, 0},
+		{map[string]string{"GOMEMLIMIT": "off"}, nil, 0},
 		// GOGC is Go's own setting and wins.
 		{map[string]string{"GOGC": "100"}, nil, 0},
 		{map[string]string{"GOGC": "50", "GOMEMLIMIT": "200MiB"}, nil, 0},

@@ -112,7 +112,7 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 // requests are short and mostly CPU-bound in the database; more sessions
 // than that at once only take turns on the same cores, each slower, and
 // the slowest far slower: on 2 cores at 8 concurrent searches, 20
-// connections gave a p99 of 40 to 68 ms where 5 gave 20 to 31 ms, at the
+// connections gave a p99 of 40 to 68 ms where 5 gave 20 to 32 ms, at the
 // same rate (docs/benchmarks.md). Callers past the pool wait for a
 // connection in Go instead. SetMaxConns sets another size.
 func pgConns() int { return 2*runtime.GOMAXPROCS(0) + 1 }

@@ -592,10 +592,11 @@ func pgRangeBranches(cols, dir, orgID, q string, more func(lo, hi string, args [
 // before running the branch. Each branch keeps the listed columns of its
 // matches (listedCols) and cuts its own page: the rows are in hand as
 // the branch tests their text, where reading the page's rows again by
-// primary key after was two fifths of a name fragment's time (2.0 →
-// 1.2 ms in PostgreSQL, docs/benchmarks.md); the cut lets PostgreSQL sort
-// a range's matches by keeping the top of them only, and the list record
-// is built once the page is cut, of its rows alone.
+// primary key after was a third of a name fragment's time (1.8 → 1.2 ms
+// in PostgreSQL on average over the benchmark's twelve,
+// docs/benchmarks.md); the cut lets PostgreSQL sort a range's matches by
+// keeping the top of them only, and the list record is built once the
+// page is cut, of its rows alone.
 //
 // A fragment with few matches passes through every range, each a look-up
 // in a small index when it holds none: one extension took 0.27 ms in
@@ -631,7 +632,8 @@ func (c *Conn) pgEmailSearchPage(dir, orgID, q string, hasCursor bool, after cur
 		presenceJoins + `ORDER BY u.email ` + dir + `, u.id ` + dir, args
 }
 
-// listedCols are the columns of users that listCols reads.
+// listedCols are the columns of users that listCols reads
+// (TestListedColsAreWhatListColsReads keeps the two in step).
 const listedCols = `id, email, first_name, last_name, status, role_id, license_type, extension, last_login_at, created_at, updated_at, last_active_at, team_list`
 
 // matchCols are the columns of users that a PostgreSQL search keeps of
