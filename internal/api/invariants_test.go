@@ -1622,6 +1622,9 @@ func TestPreparedUsersConcurrently(t *testing.T) {
 			if n := dbInt(t, e, `SELECT COUNT(*) FROM users WHERE email = ?`, email); n != 1 {
 				t.Fatalf("round %d: %d users with %s", round, n, email)
 			}
+			if n := dbInt(t, e, `SELECT COUNT(*) FROM audit_events WHERE action = 'user.prepared' AND target_label = ?`, email); n != 1 {
+				t.Fatalf("round %d: %d audit events of preparing %s, want 1", round, n, email)
+			}
 		}
 	})
 }

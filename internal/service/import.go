@@ -557,7 +557,7 @@ func (s *Service) applyImportChunk(ctx context.Context, tx Tx, p *Principal, org
 			}
 			continue
 		}
-		batch.events = append(batch.events, s.auditEvent(p, "user.prepared", "user", u.ID, u.Email, nil, userSnapshot(u)))
+		batch.events = append(batch.events, s.preparedEvent(p, u))
 	}
 	if err := batch.write(ctx, tx, p.OrgID); err != nil {
 		return 0, err

@@ -69,6 +69,12 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 	}
 	in.Integration = strings.TrimSpace(in.Integration)
 	v.Check("integration", roster.ValidateName(in.Integration))
+	if !in.Send {
+		created, err := s.prepareUsers(ctx, p, in, emails, seen, &v)
+		if !errors.Is(err, errNeedsTx) {
+			return created, s.explainTaken(ctx, err, p.OrgID, emails, seen, &v)
+		}
+	}
 	var created []roster.User
 	// Only new users, their invitations, emails and audit entries are
 	// written: no credential in use changes (see keepCreds).
@@ -77,9 +83,6 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 		// allowance, so senders take turns; prepared users take neither
 		// and are created side by side (a duplicate email still fails on
 		// the unique index).
-		// The org's plan and counts matter to sent invitations alone:
-		// prepared users are made without reading it, one round trip fewer
-		// for a client that creates them one by one.
 		var org *roster.Org
 		if in.Send {
 			if err := tx.LockOrg(ctx, p.OrgID); err != nil {
@@ -90,55 +93,18 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 				return err
 			}
 		}
-		role, teamIDs, err := tx.RoleByKeyWithTeams(ctx, p.OrgID, in.Role)
-		if errors.Is(err, roster.ErrNotFound) {
-			v.Add("role", "no role %q in this org", in.Role)
-		} else if err != nil {
+		refs, err := s.inviteRefs(ctx, tx, p.OrgID, &in, emails, seen, &v)
+		if err != nil {
 			return err
-		}
-		var pool *roster.LicensePool
-		if in.LicenseType != "" {
-			pool, err = tx.LicensePool(ctx, p.OrgID, in.LicenseType)
-			if errors.Is(err, roster.ErrNotFound) {
-				v.Add("license_type", "no license type %q in this org", in.LicenseType)
-			} else if err != nil {
-				return err
-			}
-		}
-		if in.Integration, err = s.resolveIntegration(ctx, tx, p.OrgID, in.Integration, &v); err != nil {
-			return err
-		}
-		// Emails already in the org are looked for here when the request
-		// is refused anyway, so that it is refused for all its faults at
-		// once, and before sent invitations' limits, which a taken email
-		// would be wrongly counted against. Otherwise the unique index
-		// finds them as the users are written (below): one round trip
-		// fewer for each prepared user created.
-		if v.Err() != nil || in.Send {
-			if err := s.reportExistingEmails(ctx, tx, p.OrgID, emails, seen, &v); err != nil {
-				return err
-			}
-			if err := v.Err(); err != nil {
-				return err
-			}
 		}
 		if in.Send {
-			if err := s.checkInviteLimits(org, pool, len(emails)); err != nil {
+			if err := s.checkInviteLimits(org, refs.pool, len(emails)); err != nil {
 				return err
 			}
 		}
 		// Everything is written in a few multi-row statements: a bulk
 		// invitation of a thousand would otherwise be thousands.
-		now := s.clock()
-		created = make([]roster.User, 0, len(emails))
-		for _, e := range emails {
-			u := roster.User{ID: s.newID(), OrgID: p.OrgID, Email: e, Status: roster.StatusPrepared, RoleID: role.ID,
-				Role: role.Key, LicenseType: in.LicenseType, CreatedAt: now, UpdatedAt: now}
-			if in.Send {
-				u.Status = roster.StatusInvited
-			}
-			created = append(created, u)
-		}
+		created = s.newInvitees(p, refs.role, in, emails)
 		if err := tx.InsertUsers(ctx, p.OrgID, created); roster.ErrorKind(err) == roster.KindConflict {
 			return errEmailTaken
 		} else if err != nil {
@@ -152,7 +118,7 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 					return err
 				}
 			} else {
-				batch.events = append(batch.events, s.auditEvent(p, "user.prepared", "user", u.ID, u.Email, nil, userSnapshot(u)))
+				batch.events = append(batch.events, s.preparedEvent(p, u))
 			}
 		}
 		if err := batch.write(ctx, tx, p.OrgID); err != nil {
@@ -163,7 +129,7 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 		for i := range created {
 			ids[i] = created[i].ID
 		}
-		if err := s.joinTeams(ctx, tx, p, p.OrgID, ids, role, teamIDs); err != nil {
+		if err := s.joinTeams(ctx, tx, p, p.OrgID, ids, refs.role, refs.teamIDs); err != nil {
 			return err
 		}
 		if in.Send {
@@ -171,21 +137,126 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) ([]r
 		}
 		return nil
 	})
-	if errors.Is(err, errEmailTaken) {
-		// The transaction is over (on PostgreSQL the failed insert ended
-		// it): name the addresses from what is committed now.
-		if rerr := s.reportExistingEmails(ctx, s.store.Read(), p.OrgID, emails, seen, &v); rerr != nil {
-			return nil, rerr
-		}
-		if err = v.Err(); err == nil {
-			// The other user left between the insert and the look-up.
-			err = &roster.Error{Kind: roster.KindConflict, Message: "an invitee's email was taken by another request; try again"}
+	if err != nil {
+		return nil, s.explainTaken(ctx, err, p.OrgID, emails, seen, &v)
+	}
+	return created, nil
+}
+
+// inviteRefs is what an invitation refers to: the role, the teams it
+// joins its holders to, and the license pool (nil without a license type).
+type inviteRefs struct {
+	role    *roster.Role
+	teamIDs []string
+	pool    *roster.LicensePool
+}
+
+// inviteRefs reads the role, license pool and integration that in names,
+// adding a field error to v for each that the org lacks; in.Integration
+// becomes the integration's name. When the request is refused, or when
+// in.Send, emails already in the org are looked for too, so that a request
+// is refused for all its faults at once, and before sent invitations'
+// limits, which a taken email would be wrongly counted against. Otherwise
+// the unique index finds them as the users are written: one round trip
+// fewer for each prepared user created. It returns v's error, if any.
+func (s *Service) inviteRefs(ctx context.Context, tx Tx, orgID string, in *InviteInput, emails []string, seen map[string]int, v *roster.Validation) (inviteRefs, error) {
+	var refs inviteRefs
+	var err error
+	refs.role, refs.teamIDs, err = tx.RoleByKeyWithTeams(ctx, orgID, in.Role)
+	if errors.Is(err, roster.ErrNotFound) {
+		v.Add("role", "no role %q in this org", in.Role)
+	} else if err != nil {
+		return refs, err
+	}
+	if in.LicenseType != "" {
+		refs.pool, err = tx.LicensePool(ctx, orgID, in.LicenseType)
+		if errors.Is(err, roster.ErrNotFound) {
+			v.Add("license_type", "no license type %q in this org", in.LicenseType)
+		} else if err != nil {
+			return refs, err
 		}
 	}
+	if in.Integration, err = s.resolveIntegration(ctx, tx, orgID, in.Integration, v); err != nil {
+		return refs, err
+	}
+	if v.Err() != nil || in.Send {
+		if err := s.reportExistingEmails(ctx, tx, orgID, emails, seen, v); err != nil {
+			return refs, err
+		}
+	}
+	return refs, v.Err()
+}
+
+// errNeedsTx sends prepareUsers' request to the transaction of Invite.
+var errNeedsTx = errors.New("service: the invitees join teams")
+
+// prepareUsers creates prepared users whose role joins them to no team,
+// the common case, without a transaction: what they refer to is read
+// first, then the users and their audit events are one atomic write
+// (Store.CreateUsers). On PostgreSQL that is two round trips for a user
+// where a transaction took five. Nothing read needs holding until the
+// write: prepared users take no seat and count against no allowance, and a
+// role deleted meanwhile fails the write on its foreign key, a Conflict.
+// Invitees who join teams are errNeedsTx: their memberships, audited per
+// team, are written with them in Invite's transaction.
+func (s *Service) prepareUsers(ctx context.Context, p *Principal, in InviteInput, emails []string, seen map[string]int, v *roster.Validation) ([]roster.User, error) {
+	refs, err := s.inviteRefs(ctx, s.store.Read(), p.OrgID, &in, emails, seen, v)
 	if err != nil {
 		return nil, err
 	}
+	if len(refs.teamIDs) > 0 {
+		return nil, errNeedsTx
+	}
+	created := s.newInvitees(p, refs.role, in, emails)
+	events := make([]roster.AuditEvent, len(created))
+	for i := range created {
+		events[i] = s.preparedEvent(p, &created[i])
+	}
+	if err := s.keepCreds.CreateUsers(ctx, p.OrgID, created, events); roster.ErrorKind(err) == roster.KindConflict {
+		return nil, errEmailTaken
+	} else if err != nil {
+		return nil, err
+	}
 	return created, nil
+}
+
+// newInvitees returns a new user of role for each of emails: invited when
+// in.Send, else prepared.
+func (s *Service) newInvitees(p *Principal, role *roster.Role, in InviteInput, emails []string) []roster.User {
+	now := s.clock()
+	status := roster.StatusPrepared
+	if in.Send {
+		status = roster.StatusInvited
+	}
+	users := make([]roster.User, len(emails))
+	for i, e := range emails {
+		users[i] = roster.User{ID: s.newID(), OrgID: p.OrgID, Email: e, Status: status, RoleID: role.ID,
+			Role: role.Key, LicenseType: in.LicenseType, CreatedAt: now, UpdatedAt: now}
+	}
+	return users
+}
+
+// preparedEvent is the audit event of creating prepared user u.
+func (s *Service) preparedEvent(p *Principal, u *roster.User) roster.AuditEvent {
+	return s.auditEvent(p, "user.prepared", "user", u.ID, u.Email, nil, userSnapshot(u))
+}
+
+// explainTaken turns errEmailTaken into a field error for each email
+// that is already a user of the org; other errors pass unchanged.
+func (s *Service) explainTaken(ctx context.Context, err error, orgID string, emails []string, seen map[string]int, v *roster.Validation) error {
+	if !errors.Is(err, errEmailTaken) {
+		return err
+	}
+	// The write is over (on PostgreSQL a failed insert ends its
+	// transaction): name the addresses from what is committed now.
+	if rerr := s.reportExistingEmails(ctx, s.store.Read(), orgID, emails, seen, v); rerr != nil {
+		return rerr
+	}
+	if err = v.Err(); err == nil {
+		// The other user left between the insert and the look-up.
+		err = &roster.Error{Kind: roster.KindConflict, Message: "an invitee's email was taken by another request; try again"}
+	}
+	return err
 }
 
 // errEmailTaken ends an invitation's transaction whose insert met an

@@ -14,28 +14,46 @@ import (
 // saving almost all of the per-statement round trips.
 const bulkRows = 400
 
-// insertRows runs INSERT head VALUES (…), (…), … for rows of width
-// columns, bulkRows at a time.
-func (c *Conn) insertRows(ctx context.Context, head string, width int, n int, row func(i int) []any) error {
-	one := "(?" + strings.Repeat(", ?", width-1) + ")"
-	for start := 0; start < n; start += bulkRows {
-		end := min(start+bulkRows, n)
-		var b strings.Builder
-		b.WriteString(head)
-		b.WriteString(" VALUES ")
-		args := make([]any, 0, (end-start)*width)
-		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteString(", ")
-			}
-			b.WriteString(one)
-			args = append(args, row(i)...)
+// rowSet is the rows of one multi-row INSERT: head is "INSERT INTO t
+// (columns)", each of the n rows has width values, row(i) gives them.
+type rowSet struct {
+	head     string
+	width, n int
+	row      func(i int) []any
+}
+
+// values returns the INSERT of rows [start, end) and its arguments.
+func (rs rowSet) values(start, end int) (string, []any) {
+	one := "(?" + strings.Repeat(", ?", rs.width-1) + ")"
+	var b strings.Builder
+	b.WriteString(rs.head)
+	b.WriteString(" VALUES ")
+	args := make([]any, 0, (end-start)*rs.width)
+	for i := start; i < end; i++ {
+		if i > start {
+			b.WriteString(", ")
 		}
-		if _, err := c.exec(ctx, b.String(), args...); err != nil {
+		b.WriteString(one)
+		args = append(args, rs.row(i)...)
+	}
+	return b.String(), args
+}
+
+// insert runs rs, bulkRows rows a statement.
+func (c *Conn) insert(ctx context.Context, rs rowSet) error {
+	for start := 0; start < rs.n; start += bulkRows {
+		q, args := rs.values(start, min(start+bulkRows, rs.n))
+		if _, err := c.exec(ctx, q, args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// insertRows runs INSERT head VALUES (…), (…), … for rows of width
+// columns, bulkRows at a time.
+func (c *Conn) insertRows(ctx context.Context, head string, width int, n int, row func(i int) []any) error {
+	return c.insert(ctx, rowSet{head: head, width: width, n: n, row: row})
 }
 
 // InsertUsers creates many users of the org in as few statements as
@@ -43,37 +61,82 @@ func (c *Conn) insertRows(ctx context.Context, head string, width int, n int, ro
 // the statement's users are created; run it in a transaction to make the
 // whole batch all-or-nothing.
 func (c *Conn) InsertUsers(ctx context.Context, orgID string, users []roster.User) error {
-	return c.insertRows(ctx, `INSERT INTO users (id, org_id, email, first_name, last_name, status, role_id, license_type,
-			extension, password_hash, last_login_at, created_at, updated_at, sort_name, search)`, 15, len(users),
-		func(i int) []any {
+	return c.insert(ctx, userRows(orgID, users))
+}
+
+func userRows(orgID string, users []roster.User) rowSet {
+	return rowSet{head: `INSERT INTO users (id, org_id, email, first_name, last_name, status, role_id, license_type,
+			extension, password_hash, last_login_at, created_at, updated_at, sort_name, search)`, width: 15, n: len(users),
+		row: func(i int) []any {
 			u := &users[i]
 			return []any{u.ID, orgID, u.Email, u.FirstName, u.LastName, string(u.Status), u.RoleID, u.LicenseType,
 				u.Extension, u.PasswordHash, usPtr(u.LastLoginAt), us(u.CreatedAt), us(u.UpdatedAt), sortName(u), searchText(u)}
-		})
+		}}
 }
 
 // InsertAuditEvents appends many audit events of the org.
 func (c *Conn) InsertAuditEvents(ctx context.Context, orgID string, events []roster.AuditEvent) error {
+	rs, err := auditRows(orgID, events)
+	if err != nil {
+		return err
+	}
+	return c.insert(ctx, rs)
+}
+
+func auditRows(orgID string, events []roster.AuditEvent) (rowSet, error) {
 	type blobs struct{ before, after string }
 	enc := make([]blobs, len(events))
 	for i, e := range events {
 		b, err := json.Marshal(e.Before)
 		if err != nil {
-			return err
+			return rowSet{}, err
 		}
 		a, err := json.Marshal(e.After)
 		if err != nil {
-			return err
+			return rowSet{}, err
 		}
 		enc[i] = blobs{string(b), string(a)}
 	}
-	return c.insertRows(ctx, `INSERT INTO audit_events (id, org_id, actor_id, actor_label, action, target_type, target_id,
-			target_label, before_json, after_json, ip, created_at)`, 12, len(events),
-		func(i int) []any {
+	return rowSet{head: `INSERT INTO audit_events (id, org_id, actor_id, actor_label, action, target_type, target_id,
+			target_label, before_json, after_json, ip, created_at)`, width: 12, n: len(events),
+		row: func(i int) []any {
 			e := &events[i]
 			return []any{e.ID, orgID, e.ActorID, e.ActorLabel, e.Action, e.TargetType, e.TargetID, e.TargetLabel,
 				enc[i].before, enc[i].after, e.IP, us(e.CreatedAt)}
-		})
+		}}, nil
+}
+
+// CreateUsers writes new users of the org and their audit events as one
+// atomic write: an email already in the org is a Conflict, and then none
+// of them is written. On PostgreSQL, when both fit in one statement each,
+// the two inserts are one statement (the users' in a WITH clause), which
+// is atomic by itself and needs no transaction: two round trips for a
+// created user where BEGIN, the inserts and COMMIT took four. Larger
+// batches, and SQLite, whose round trips cost nothing and whose writes
+// take their turn in groupCommit, run in a transaction.
+func (d *DB) CreateUsers(ctx context.Context, orgID string, users []roster.User, events []roster.AuditEvent) error {
+	ur := userRows(orgID, users)
+	ar, err := auditRows(orgID, events)
+	if err != nil {
+		return err
+	}
+	if d.dialect.name() == "postgres" && ur.n > 0 && ur.n <= bulkRows && ar.n <= bulkRows {
+		q, args := ur.values(0, ur.n)
+		if ar.n > 0 {
+			// A data-modifying WITH runs to completion whether or not
+			// the statement reads it.
+			aq, aargs := ar.values(0, ar.n)
+			q, args = `WITH new_users AS (`+q+`) `+aq, append(args, aargs...)
+		}
+		_, err := d.Reader().exec(ctx, q, args...)
+		return err
+	}
+	return d.Tx(ctx, func(c *Conn) error {
+		if err := c.insert(ctx, ur); err != nil {
+			return err
+		}
+		return c.insert(ctx, ar)
+	})
 }
 
 // InsertInvitations creates many invitations of the org in as few

@@ -41,6 +41,12 @@ var errNotFound = roster.ErrNotFound
 // errUnique is what a unique-constraint violation becomes in both dialects.
 var errUnique = &roster.Error{Kind: roster.KindConflict, Message: "already exists"}
 
+// errGone is what a broken reference becomes in both dialects (a foreign
+// key, or on SQLite the trigger that keeps a user's role in the user's
+// org): a row written refers to one that another request removed after it
+// was read, such as a role deleted while a user was being given it.
+var errGone = &roster.Error{Kind: roster.KindConflict, Message: "it refers to something this org no longer has; try again"}
+
 type sqlite struct{}
 
 func (sqlite) name() string           { return "sqlite" }
@@ -69,6 +75,8 @@ func (sqlite) mapError(err error) error {
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return errUnique
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+			return errGone
 		}
 	}
 	return err
@@ -120,6 +128,9 @@ func (postgres) mapError(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" {
 		return errUnique
+	}
+	if errors.As(err, &pe) && pe.Code == "23503" {
+		return errGone
 	}
 	// A NUL byte or invalid UTF-8 in a parameter (an ID from a URL, say)
 	// can match no stored row: answer as for any other unknown key.

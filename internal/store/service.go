@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 
+	"roster/internal/roster"
 	"roster/internal/service"
 )
 
@@ -15,6 +16,11 @@ func (s ServiceStore) Read() service.Tx { return s.DB.Reader() }
 // Tx runs fn in one write transaction.
 func (s ServiceStore) Tx(ctx context.Context, fn func(service.Tx) error) error {
 	return s.DB.Tx(ctx, func(c *Conn) error { return fn(c) })
+}
+
+// CreateUsers implements service.Store.
+func (s ServiceStore) CreateUsers(ctx context.Context, orgID string, users []roster.User, events []roster.AuditEvent) error {
+	return s.DB.CreateUsers(ctx, orgID, users, events)
 }
 
 // RefreshStatistics implements service.Store.
