@@ -110,8 +110,8 @@ func auditRows(orgID string, events []roster.AuditEvent) (rowSet, error) {
 // atomic write: an email already in the org is a Conflict, and then none
 // of them is written. On PostgreSQL, when both fit in one statement each,
 // the two inserts are one statement (the users' in a WITH clause), which
-// is atomic by itself and needs no transaction: two round trips for a
-// created user where BEGIN, the inserts and COMMIT took four. Larger
+// is atomic by itself and needs no transaction: one round trip where
+// BEGIN, the two inserts and COMMIT took four. Larger
 // batches, and SQLite, whose round trips cost nothing and whose writes
 // take their turn in groupCommit, run in a transaction.
 func (d *DB) CreateUsers(ctx context.Context, orgID string, users []roster.User, events []roster.AuditEvent) error {
