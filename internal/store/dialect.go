@@ -43,9 +43,9 @@ var errUnique = &roster.Error{Kind: roster.KindConflict, Message: "already exist
 
 // errGone is what a broken reference becomes in both dialects (a foreign
 // key, or on SQLite the trigger that keeps a user's role in the user's
-// org): a row written refers to one that another request removed after it
-// was read, such as a role deleted while a user was being given it.
-var errGone = &roster.Error{Kind: roster.KindConflict, Message: "it refers to something this org no longer has; try again"}
+// org): another request changed a related row after this one read it,
+// such as a role deleted while a user was being given it.
+var errGone = &roster.Error{Kind: roster.KindConflict, Message: "a related record was changed by another request meanwhile; try again"}
 
 type sqlite struct{}
 
