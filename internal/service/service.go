@@ -100,9 +100,9 @@ type Store interface {
 	// page it changes.
 	BulkTx(ctx context.Context, fn func(Tx) error) error
 	// CreateUsers writes new users of the org and their audit events as
-	// one atomic write, outside any transaction (PostgreSQL runs it as
-	// one statement where it can): an email already in the org is a
-	// Conflict, and then none is written.
+	// one atomic write of its own, not part of a caller's transaction
+	// (PostgreSQL runs it as one statement where it can): an email
+	// already in the org is a Conflict, and then none is written.
 	CreateUsers(ctx context.Context, orgID string, users []roster.User, events []roster.AuditEvent) error
 	// RefreshStatistics brings the planner's statistics and indexes up to
 	// date after bulk work, as the database needs: failing costs speed,

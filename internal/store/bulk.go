@@ -50,12 +50,6 @@ func (c *Conn) insert(ctx context.Context, rs rowSet) error {
 	return nil
 }
 
-// insertRows runs INSERT head VALUES (…), (…), … for rows of width
-// columns, bulkRows at a time.
-func (c *Conn) insertRows(ctx context.Context, head string, width int, n int, row func(i int) []any) error {
-	return c.insert(ctx, rowSet{head: head, width: width, n: n, row: row})
-}
-
 // InsertUsers creates many users of the org in as few statements as
 // possible. An email already in the org is a Conflict, and then none of
 // the statement's users are created; run it in a transaction to make the
@@ -64,6 +58,7 @@ func (c *Conn) InsertUsers(ctx context.Context, orgID string, users []roster.Use
 	return c.insert(ctx, userRows(orgID, users))
 }
 
+// userRows are the rows of users, of the org, in the users table.
 func userRows(orgID string, users []roster.User) rowSet {
 	return rowSet{head: `INSERT INTO users (id, org_id, email, first_name, last_name, status, role_id, license_type,
 			extension, password_hash, last_login_at, created_at, updated_at, sort_name, search)`, width: 15, n: len(users),
@@ -83,6 +78,8 @@ func (c *Conn) InsertAuditEvents(ctx context.Context, orgID string, events []ros
 	return c.insert(ctx, rs)
 }
 
+// auditRows are the rows of the org's events in the audit log, their
+// before and after encoded as JSON.
 func auditRows(orgID string, events []roster.AuditEvent) (rowSet, error) {
 	type blobs struct{ before, after string }
 	enc := make([]blobs, len(events))
@@ -111,9 +108,9 @@ func auditRows(orgID string, events []roster.AuditEvent) (rowSet, error) {
 // of them is written. On PostgreSQL, when both fit in one statement each,
 // the two inserts are one statement (the users' in a WITH clause), which
 // is atomic by itself and needs no transaction: one round trip where
-// BEGIN, the two inserts and COMMIT took four. Larger
-// batches, and SQLite, whose round trips cost nothing and whose writes
-// take their turn in groupCommit, run in a transaction.
+// BEGIN, the two inserts and COMMIT took four. Larger batches, and SQLite,
+// whose round trips cost nothing and whose writes take their turn in
+// groupCommit, run in a transaction.
 func (d *DB) CreateUsers(ctx context.Context, orgID string, users []roster.User, events []roster.AuditEvent) error {
 	ur := userRows(orgID, users)
 	ar, err := auditRows(orgID, events)
@@ -142,46 +139,46 @@ func (d *DB) CreateUsers(ctx context.Context, orgID string, users []roster.User,
 // InsertInvitations creates many invitations of the org in as few
 // statements as possible.
 func (c *Conn) InsertInvitations(ctx context.Context, orgID string, invs []roster.Invitation) error {
-	return c.insertRows(ctx, `INSERT INTO invitations (id, org_id, user_id, email, role_key, license_type, integration,
-			inviter_id, status, token_hash, created_at, expires_at)`, 12, len(invs),
-		func(i int) []any {
+	return c.insert(ctx, rowSet{head: `INSERT INTO invitations (id, org_id, user_id, email, role_key, license_type, integration,
+			inviter_id, status, token_hash, created_at, expires_at)`, width: 12, n: len(invs),
+		row: func(i int) []any {
 			inv := &invs[i]
 			return []any{inv.ID, orgID, inv.UserID, inv.Email, inv.Role, inv.LicenseType, inv.Integration, inv.InviterID,
 				string(inv.Status), inv.TokenHash, us(inv.CreatedAt), us(inv.ExpiresAt)}
-		})
+		}})
 }
 
 // EnqueueEmails queues many emails of the org for delivery in as few
 // statements as possible.
 func (c *Conn) EnqueueEmails(ctx context.Context, orgID string, emails []roster.Email) error {
-	return c.insertRows(ctx, `INSERT INTO outbox (id, org_id, recipient, subject, body_text, body_html, link, status,
-			attempts, next_attempt_at, created_at)`, 11, len(emails),
-		func(i int) []any {
+	return c.insert(ctx, rowSet{head: `INSERT INTO outbox (id, org_id, recipient, subject, body_text, body_html, link, status,
+			attempts, next_attempt_at, created_at)`, width: 11, n: len(emails),
+		row: func(i int) []any {
 			e := &emails[i]
 			return []any{e.ID, orgID, e.To, e.Subject, e.Text, e.HTML, e.Link, roster.EmailPending, 0,
 				us(e.CreatedAt), us(e.CreatedAt)}
-		})
+		}})
 }
 
 // InsertTeams creates many teams of the org in as few statements as
 // possible; a name already used in the org (ignoring case) is a Conflict.
 func (c *Conn) InsertTeams(ctx context.Context, orgID string, teams []roster.Team) error {
-	return c.insertRows(ctx, `INSERT INTO teams (id, org_id, name, name_key, disabled, created_at, updated_at)`, 7, len(teams),
-		func(i int) []any {
+	return c.insert(ctx, rowSet{head: `INSERT INTO teams (id, org_id, name, name_key, disabled, created_at, updated_at)`, width: 7, n: len(teams),
+		row: func(i int) []any {
 			t := &teams[i]
 			return []any{t.ID, orgID, t.Name, roster.NameKey(t.Name), t.Disabled, us(t.CreatedAt), us(t.UpdatedAt)}
-		})
+		}})
 }
 
 // InsertTeamMembers puts many users in teams of the org in as few
 // statements as possible; a membership that already exists is a
 // Conflict. The caller passes teams and users of the org.
 func (c *Conn) InsertTeamMembers(ctx context.Context, orgID string, members []roster.TeamMembership) error {
-	return c.insertRows(ctx, `INSERT INTO team_members (org_id, team_id, user_id, leader, created_at)`, 5, len(members),
-		func(i int) []any {
+	return c.insert(ctx, rowSet{head: `INSERT INTO team_members (org_id, team_id, user_id, leader, created_at)`, width: 5, n: len(members),
+		row: func(i int) []any {
 			m := &members[i]
 			return []any{orgID, m.TeamID, m.UserID, m.Leader, us(m.AddedAt)}
-		})
+		}})
 }
 
 // inChunks calls fn with successive slices of at most bulkRows values.

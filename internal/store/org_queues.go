@@ -84,11 +84,11 @@ func (c *Conn) SetQueueMember(ctx context.Context, orgID, queueID, userID string
 // already in it is a Conflict. Only UserID, Penalty and Priority of
 // members are read.
 func (c *Conn) InsertQueueMembers(ctx context.Context, orgID, queueID string, members []roster.QueueMember, now time.Time) error {
-	return c.insertRows(ctx, `INSERT INTO queue_members (org_id, queue_id, user_id, penalty, priority, created_at)`, 6, len(members),
-		func(i int) []any {
+	return c.insert(ctx, rowSet{head: `INSERT INTO queue_members (org_id, queue_id, user_id, penalty, priority, created_at)`, width: 6, n: len(members),
+		row: func(i int) []any {
 			m := &members[i]
 			return []any{orgID, queueID, m.UserID, m.Penalty, m.Priority, us(now)}
-		})
+		}})
 }
 
 // RemoveQueueMember takes a user out of a queue; one not in it is ErrNotFound.

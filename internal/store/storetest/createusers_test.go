@@ -90,8 +90,9 @@ func TestCreateUsers(t *testing.T) {
 					t.Fatalf("a refused batch wrote %d audit events", e)
 				}
 
-				// Another org's role, or one deleted after it was read: a
-				// Conflict, not a crash, and nothing written.
+				// Another org's role, or a role that no longer exists (as
+				// one deleted after the caller read it): a Conflict, not a
+				// crash, and nothing written.
 				for name, roleID := range map[string]string{"other org's role": otherRole.ID, "deleted role": newID()} {
 					bad, badEvents := preparedBatch(o.ID, role, n)
 					bad[n-1].RoleID = roleID
