@@ -31,31 +31,40 @@ func TestQueueColumnStartsFromTheUsers(t *testing.T) {
 
 func checkQueueColumnPlan(t *testing.T, db *DB) {
 	t.Helper()
-	ctx := t.Context()
 	in := "(?" + strings.Repeat(", ?", 499) + ")"
 	args := make([]any, 501)
 	for i := range args {
 		args[i] = fmt.Sprint("id", i)
 	}
 	for name, q := range map[string]string{"queues": usersQueuesQuery(in)} {
-		rows, err := db.SQL().QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notUsed int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := strings.Split(queryPlan(t, db, q, args...), "\n")
 		if len(plan) == 0 || !strings.HasPrefix(plan[0], "SEARCH m USING ") {
 			t.Errorf("%s: the plan does not start from the users' memberships:\n%s", name, strings.Join(plan, "\n"))
 		}
 	}
+}
+
+// queryPlan is SQLite's plan of q, one step a line.
+func queryPlan(t *testing.T, db *DB, q string, args ...any) string {
+	t.Helper()
+	rows, err := db.SQL().QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notUsed int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
 }
 
 // migratedSQLite opens a new SQLite database with the schema, closed when

@@ -26,15 +26,19 @@ func (d *DB) flushSearchQueue(ctx context.Context, c *Conn) error {
 	if !d.searchQueue.Load() {
 		return nil
 	}
-	// A NULL command is an ordinary insert; 'delete' removes the text
-	// that was indexed for the row. In key order: FTS5 writes what it
-	// holds to a segment of its own whenever a key comes lower than the
-	// one before, and keys follow emails (migration 0010), not the order
-	// users were made in. A key's own changes keep theirs.
-	if _, err := c.exec(ctx, `INSERT INTO users_search (users_search, rowid, search)
-		SELECT CASE WHEN del = 1 THEN 'delete' END, doc, search FROM users_search_queue ORDER BY doc, seq`); err != nil {
+	if _, err := c.exec(ctx, flushSearchQueueSQL); err != nil {
 		return err
 	}
 	_, err := c.exec(ctx, `DELETE FROM users_search_queue`)
 	return err
 }
+
+// flushSearchQueueSQL hands the queue to the index. A NULL command is an
+// ordinary insert; 'delete' removes the text that was indexed for the
+// row. In key order: FTS5 writes what it holds to a segment of its own
+// whenever a key comes lower than the one before, and keys follow emails
+// (migration 0010), not the order users were made in. A key's own changes
+// keep theirs. The queue's index (migration 0012) gives that order
+// without sorting the queue.
+const flushSearchQueueSQL = `INSERT INTO users_search (users_search, rowid, search)
+	SELECT CASE WHEN del = 1 THEN 'delete' END, doc, search FROM users_search_queue ORDER BY doc, seq`

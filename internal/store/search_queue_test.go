@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -122,6 +123,26 @@ func TestGroupWritesTheSearchIndexOnce(t *testing.T) {
 		}
 		if len(page.Items) != want {
 			t.Errorf("search %q found %d users, want %d", q, len(page.Items), want)
+		}
+	}
+}
+
+// TestSearchQueueFlushDoesNotSort: the flush reads the queue in its
+// index's order, with statistics or without (the queue is empty whenever
+// ANALYZE runs). Sorted instead, the queue of a 100,000-row import took
+// 11 MB of the server's memory at commit.
+func TestSearchQueueFlushDoesNotSort(t *testing.T) {
+	ctx := t.Context()
+	db := migratedSQLite(t)
+	for _, analyze := range []bool{false, true} {
+		if analyze {
+			if _, err := db.SQL().ExecContext(ctx, `ANALYZE`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		plan := queryPlan(t, db, flushSearchQueueSQL)
+		if !strings.Contains(plan, "USING INDEX users_search_queue_order") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("analyzed %v: the flush does not read the queue in its index's order:\n%s", analyze, plan)
 		}
 	}
 }
