@@ -73,7 +73,7 @@ var Settings = []Setting{
 	{"log-format", "ROSTER_LOG_FORMAT", "text", "text or json"},
 	{"debug-addr", "ROSTER_DEBUG_ADDR", "", "address for Go's profiler (/debug/pprof/) on its own listener, e.g. 127.0.0.1:6060; empty turns it off"},
 	{"db-conns", "ROSTER_DB_CONNS", "auto", "most PostgreSQL connections open at once: auto for twice the CPUs Go uses plus one, which keeps the slowest requests fast when the database shares the cores; more when PostgreSQL runs on a larger machine of its own"},
-	{"memory-limit", "ROSTER_MEMORY_LIMIT", "64MiB", "soft limit of the server's Go memory (KiB, MiB, GiB): the garbage collector works harder near it, never fails for it; under a limit the collector runs half as often as by default (GOGC 200, unless GOGC is set); off for none; GOMEMLIMIT, when set, wins"},
+	{"memory-limit", "ROSTER_MEMORY_LIMIT", "48MiB", "soft limit of the server's Go memory (KiB, MiB, GiB): the garbage collector works harder near it, never fails for it; under a limit the collector runs half as often as by default (GOGC 200, unless GOGC is set); off for none; GOMEMLIMIT, when set, wins"},
 }
 
 // Load parses args (after the subcommand) with the environment as
@@ -153,8 +153,11 @@ func Load(name string, args []string, getenv func(string) string, extra func(*fl
 // fifth of the CPU. Twice that halves how often it runs, for a heap larger by the
 // live data (RSS 52 → 61 MB under that load); the memory limit, not the
 // ratio, keeps a burst such as an import in bounds. The default limit is
-// 64 MiB for it: at 80 MiB an import after the benchmark's other cases
-// peaked at 104 MB of RSS with this ratio (docs/benchmarks.md).
+// 48 MiB for it: after the benchmark's other cases, an import peaked at
+// 104 MB of RSS under 80 MiB with this ratio and at 94 to 101 MB under
+// 64 MiB, Go holding 54 MB of it; under 48 MiB at 85 MB, while the people
+// list, whose Go memory stays near 35 MB, ran as many requests with as
+// many collections (docs/benchmarks.md).
 const gcPercentUnderLimit = 200
 
 // maxDBConns is beyond any PostgreSQL server's max_connections default

@@ -14,7 +14,7 @@ func TestMemoryLimit(t *testing.T) {
 		args []string
 		want int64
 	}{
-		{nil, nil, 64 << 20}, // the documented default
+		{nil, nil, 48 << 20}, // the documented default
 		{map[string]string{"ROSTER_MEMORY_LIMIT": "1GiB"}, nil, 1 << 30},
 		{nil, []string{"--memory-limit", "20000KiB"}, 20000 << 10},
 		{nil, []string{"--memory-limit", "off"}, 0},
