@@ -159,7 +159,9 @@ func (d *DB) runGroup(batch []*txReq) {
 	}
 	if err := tx.Commit(); err != nil {
 		failAll(d.dialect.mapError(err))
+		return
 	}
+	d.committed()
 }
 
 // execAll runs statements in order, stopping at the first error.

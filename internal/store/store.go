@@ -40,6 +40,9 @@ type DB struct {
 	// trigram index (migration 0008): every write transaction then applies
 	// the queue before it commits (flushSearchQueue).
 	searchQueue atomic.Bool
+	// checkpoints copies SQLite's committed pages into the database file
+	// in the background (nil on PostgreSQL).
+	checkpoints *checkpointer
 }
 
 // Open opens the database named by url: empty means SQLite in dataDir,
@@ -83,7 +86,8 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			path = filepath.Join(dataDir, "roster.db")
 		}
 		dsn := "file:" + path + "?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)" +
+			fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walAutoCheckpoint)
 		db, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -97,7 +101,8 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
-		d := &DB{db: db, dialect: sqlite{}, group: &groupCommit{}, stmts: newStmtCache(db, stmtCacheSize), roles: &roleKeyCache{}}
+		d := &DB{db: db, dialect: sqlite{}, group: &groupCommit{}, stmts: newStmtCache(db, stmtCacheSize), roles: &roleKeyCache{},
+			checkpoints: startCheckpointer(db, checkpointEvery)}
 		if err := d.detectSearchQueue(ctx); err != nil {
 			d.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -136,6 +141,9 @@ const stmtCacheSize = 400
 
 // Close closes the database.
 func (d *DB) Close() error {
+	if d.checkpoints != nil {
+		d.checkpoints.close()
+	}
 	if d.stmts != nil {
 		d.stmts.close()
 	}
@@ -287,7 +295,18 @@ func (d *DB) tx(ctx context.Context, fn func(*Conn) error) error {
 		return err
 	}
 	committed = true
-	return d.dialect.mapError(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return d.dialect.mapError(err)
+	}
+	d.committed()
+	return nil
+}
+
+// committed is told of every committed write transaction.
+func (d *DB) committed() {
+	if d.checkpoints != nil {
+		d.checkpoints.committed()
+	}
 }
 
 // LockOrg takes the org's write lock until the transaction ends, so that
