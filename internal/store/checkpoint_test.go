@@ -49,3 +49,28 @@ func TestCheckpointerCopiesCommits(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestSQLiteConnectionSettings: every connection of the pool, not only
+// the first, bounds its page cache and checkpoints at the chosen size.
+func TestSQLiteConnectionSettings(t *testing.T) {
+	ctx := t.Context()
+	db := migratedSQLite(t)
+	for i := range sqliteConns {
+		// Held until the test ends, so that each is another connection.
+		c, err := db.SQL().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var cache, checkpoint int
+		if err := c.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&checkpoint); err != nil {
+			t.Fatal(err)
+		}
+		if cache != -sqliteCacheKiB || checkpoint != walAutoCheckpoint {
+			t.Errorf("connection %d: cache_size %d, wal_autocheckpoint %d; want %d, %d", i, cache, checkpoint, -sqliteCacheKiB, walAutoCheckpoint)
+		}
+	}
+}
