@@ -29,7 +29,7 @@ const checkpointEvery = 100 * time.Millisecond
 // walAutoCheckpoint pages, the one that lets the log start over from its
 // beginning (which needs a moment when no write is in progress), and it
 // then finds little left to copy. With both, creates of one user each
-// from 8 clients ran about a third faster (docs/benchmarks.md).
+// from 8 clients ran about 30 % faster (docs/benchmarks.md).
 type checkpointer struct {
 	db      *sql.DB
 	pending atomic.Bool // a commit since the last checkpoint
