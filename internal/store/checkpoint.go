@@ -38,19 +38,19 @@ type checkpointer struct {
 }
 
 // startCheckpointer runs a checkpointer on db until close is called.
-func startCheckpointer(db *sql.DB, every time.Duration) *checkpointer {
+func startCheckpointer(db *sql.DB) *checkpointer {
 	ctx, stop := context.WithCancel(context.Background())
 	c := &checkpointer{db: db, stop: stop, done: make(chan struct{})}
-	go c.run(ctx, every)
+	go c.run(ctx)
 	return c
 }
 
 // committed tells the checkpointer that a write transaction committed.
 func (c *checkpointer) committed() { c.pending.Store(true) }
 
-func (c *checkpointer) run(ctx context.Context, every time.Duration) {
+func (c *checkpointer) run(ctx context.Context) {
 	defer close(c.done)
-	t := time.NewTicker(every)
+	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
 	for {
 		select {

@@ -102,7 +102,7 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
 		d := &DB{db: db, dialect: sqlite{}, group: &groupCommit{}, stmts: newStmtCache(db, stmtCacheSize), roles: &roleKeyCache{},
-			checkpoints: startCheckpointer(db, checkpointEvery)}
+			checkpoints: startCheckpointer(db)}
 		if err := d.detectSearchQueue(ctx); err != nil {
 			d.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
