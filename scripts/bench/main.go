@@ -48,6 +48,7 @@ type options struct {
 	pgURL       string
 	explain     bool
 	memLimit    string
+	load        string
 }
 
 func main() {
@@ -64,10 +65,19 @@ func main() {
 	flag.StringVar(&only, "only", "", "run only the cases whose name matches this regexp")
 	flag.StringVar(&o.pgURL, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server to create the bench database on")
 	flag.BoolVar(&o.explain, "explain", true, "print each hot query's plan")
+	flag.StringVar(&o.load, "load", "wrk", "load generator of the cases at concurrency above 1: wrk (Debian package wrk), or go for this program's own HTTP client, which takes more of the cores the server shares")
 	flag.StringVar(&o.memLimit, "gomemlimit", "", "GOMEMLIMIT for the server (e.g. 80MiB); empty leaves Go's default")
 	flag.Parse()
 	o.dbs = strings.Split(dbs, ",")
 	o.only = regexp.MustCompile(only)
+	if o.load != "wrk" && o.load != "go" {
+		fmt.Fprintln(os.Stderr, "bench: -load is wrk or go")
+		os.Exit(2)
+	}
+	if _, err := exec.LookPath("wrk"); o.load == "wrk" && err != nil {
+		fmt.Fprintln(os.Stderr, "bench: wrk not found: install it (apt-get install wrk) or pass -load go")
+		os.Exit(2)
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -465,6 +475,9 @@ func (e *env) measure(o options, c benchCase) (result, error) {
 		r.name = c.Name
 		return r, err
 	}
+	if useWrk(o, c) {
+		return e.measureWrk(o, c)
+	}
 	conc := cmp.Or(c.Concurrency, o.concurrency)
 	method := cmp.Or(c.Method, "GET")
 	want := cmp.Or(c.Status, 200)
@@ -666,8 +679,8 @@ func explain(db, url string, o options) (string, error) {
 }
 
 func printTable(w io.Writer, o options, rs []result) {
-	fmt.Fprintf(w, "\n%d users, concurrency %d, %s per timed case, GOMAXPROCS %d, server GOMEMLIMIT %q\n\n",
-		o.users, o.concurrency, o.duration, runtime.GOMAXPROCS(0), o.memLimit)
+	fmt.Fprintf(w, "\n%d users, concurrency %d, %s per timed case, load generator %s, GOMAXPROCS %d, server GOMEMLIMIT %q\n\n",
+		o.users, o.concurrency, o.duration, o.load, runtime.GOMAXPROCS(0), o.memLimit)
 	fmt.Fprintln(w, "| db | case | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server peak RSS MB |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) }
