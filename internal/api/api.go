@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -159,10 +160,51 @@ func (a *API) wrap(rt Route) http.Handler {
 			}
 			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, p))
 		}
-		if err := rt.handler(w, r); err != nil {
+		rs := &responseState{ResponseWriter: w}
+		if err := rt.handler(rs, r); err != nil {
+			if rs.started {
+				a.logUnanswerable(r, rs, err)
+				return
+			}
 			writeProblem(w, r, a.log, err)
 		}
 	})
+}
+
+// responseState notes whether a handler began its response and the first
+// error writing it, so that wrap neither answers twice nor blames the
+// server for a client that went away.
+type responseState struct {
+	http.ResponseWriter
+	started  bool
+	writeErr error
+}
+
+func (s *responseState) WriteHeader(code int) {
+	s.started = true
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *responseState) Write(b []byte) (int, error) {
+	s.started = true
+	n, err := s.ResponseWriter.Write(b)
+	if err != nil && s.writeErr == nil {
+		s.writeErr = err
+	}
+	return n, err
+}
+
+func (s *responseState) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// logUnanswerable logs a handler's error that came after its status went
+// out (a long export, say), when no problem can be sent any more. A client
+// that closed its connection or gave up is no fault of the server's.
+func (a *API) logUnanswerable(r *http.Request, rs *responseState, err error) {
+	if (rs.writeErr != nil && errors.Is(err, rs.writeErr)) || r.Context().Err() != nil {
+		a.log.Debug("client went away", "method", r.Method, "path", r.URL.Path, "err", err)
+		return
+	}
+	a.log.Error("request failed after its response began", "method", r.Method, "path", r.URL.Path, "err", err)
 }
 
 // checkURLText refuses a path or query holding a NUL byte or invalid UTF-8:

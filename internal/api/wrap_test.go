@@ -1,0 +1,123 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a log destination the server's goroutines and the test
+// may use at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func wrapTestAPI(logs *syncBuffer) *API {
+	return New(Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+}
+
+// A client that closes its connection while a large answer is being
+// written makes the handler's write fail. That is logged as the client's
+// doing, below Error, and no problem is written over the begun response.
+func TestWrapClientGoneIsNotAServerError(t *testing.T) {
+	logs := &syncBuffer{}
+	a := wrapTestAPI(logs)
+	returned := make(chan error, 1)
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	h := a.wrap(Route{Public: true, handler: func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		for range 4096 { // 256 MB: more than any socket buffers
+			if _, err := w.Write(chunk); err != nil {
+				returned <- err
+				return fmt.Errorf("writing the page: %w", err)
+			}
+		}
+		returned <- nil
+		return nil
+	}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	status, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.Contains(status, "200") {
+		t.Fatalf("status line %q, %v", status, err)
+	}
+	c.Close()
+
+	select {
+	case err := <-returned:
+		if err == nil {
+			t.Fatal("the handler wrote 256 MB to a closed connection without an error")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the handler never finished")
+	}
+	srv.Close() // waits for the handler and wrap to return
+	out := logs.String()
+	if strings.Contains(out, "level=ERROR") || strings.Contains(out, "superfluous") {
+		t.Errorf("a client that went away was logged as the server's error:\n%s", out)
+	}
+	if !strings.Contains(out, `msg="client went away"`) {
+		t.Errorf("no debug line for the client that went away:\n%s", out)
+	}
+}
+
+// An error after the status went out that is not the client's (a database
+// failing half-way, say) is still logged as an error, and the response
+// keeps the status it began with rather than gaining a problem document.
+func TestWrapErrorAfterResponseBeganIsLogged(t *testing.T) {
+	logs := &syncBuffer{}
+	a := wrapTestAPI(logs)
+	h := a.wrap(Route{Public: true, handler: func(w http.ResponseWriter, r *http.Request) error {
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"users":[`))
+		return errors.New("database gone")
+	}})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/users", nil))
+	if rec.Code != http.StatusOK || rec.Body.String() != `{"users":[` {
+		t.Errorf("response %d %q: something was written after the error", rec.Code, rec.Body.String())
+	}
+	out := logs.String()
+	if !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "database gone") {
+		t.Errorf("the server's failure was not logged as an error:\n%s", out)
+	}
+
+	// Before anything is written, an error is still answered as a problem.
+	h = a.wrap(Route{Public: true, handler: func(w http.ResponseWriter, r *http.Request) error {
+		return badRequest(http.StatusBadRequest, "no")
+	}})
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/users", nil))
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"detail":"no"`) {
+		t.Errorf("error before the response: %d %s", rec.Code, rec.Body.String())
+	}
+}
