@@ -162,7 +162,7 @@ func (a *API) wrap(rt Route) http.Handler {
 		}
 		rs := &responseState{ResponseWriter: w}
 		if err := rt.handler(rs, r); err != nil {
-			if rs.started {
+			if rs.started || r.Context().Err() != nil {
 				a.logUnanswerable(r, rs, err)
 				return
 			}
@@ -196,8 +196,10 @@ func (s *responseState) Write(b []byte) (int, error) {
 
 func (s *responseState) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// logUnanswerable logs a handler's error that came after its status went
-// out (a long export, say), when no problem can be sent any more. A client
+// logUnanswerable logs a handler's error that no problem can answer: one
+// that came after the status went out (a long export, say), or one of a
+// request whose client has gone (its context is cancelled when the
+// connection closes, which fails the database call in progress). A client
 // that closed its connection or gave up is no fault of the server's.
 func (a *API) logUnanswerable(r *http.Request, rs *responseState, err error) {
 	if (rs.writeErr != nil && errors.Is(err, rs.writeErr)) || r.Context().Err() != nil {

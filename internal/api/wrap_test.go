@@ -121,3 +121,38 @@ func TestWrapErrorAfterResponseBeganIsLogged(t *testing.T) {
 		t.Errorf("error before the response: %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// A client that disconnects while its request is still being worked on
+// cancels the request's context, which fails the database call in
+// progress; that is not the server's error, and nothing is answered.
+func TestWrapClientGoneBeforeAnswerIsNotAServerError(t *testing.T) {
+	logs := &syncBuffer{}
+	a := wrapTestAPI(logs)
+	arrived := make(chan struct{})
+	h := a.wrap(Route{Public: true, handler: func(w http.ResponseWriter, r *http.Request) error {
+		close(arrived)
+		<-r.Context().Done() // a query interrupted by the cancellation
+		return fmt.Errorf("listing users: %w", r.Context().Err())
+	}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request never reached the handler")
+	}
+	c.Close()
+	srv.Close() // waits for the handler and wrap to return
+	out := logs.String()
+	if strings.Contains(out, "level=ERROR") {
+		t.Errorf("a client that went away was logged as the server's error:\n%s", out)
+	}
+	if !strings.Contains(out, `msg="client went away"`) {
+		t.Errorf("no debug line for the client that went away:\n%s", out)
+	}
+}
