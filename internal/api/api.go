@@ -164,12 +164,21 @@ func (a *API) wrap(rt Route) http.Handler {
 		if err := rt.handler(rs, r); err != nil {
 			if rs.started || r.Context().Err() != nil {
 				a.logUnanswerable(r, rs, err)
+				if !rs.started {
+					// No one reads it; the request metrics count it as what
+					// it was rather than as a 200.
+					rs.WriteHeader(statusClientClosed)
+				}
 				return
 			}
 			writeProblem(w, r, a.log, err)
 		}
 	})
 }
+
+// statusClientClosed is the status of a request whose client went away
+// before it was answered: nginx's 499, "client closed request".
+const statusClientClosed = 499
 
 // responseState notes whether a handler began its response and the first
 // error writing it, so that wrap neither answers twice nor blames the

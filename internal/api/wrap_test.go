@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -124,16 +125,18 @@ func TestWrapErrorAfterResponseBeganIsLogged(t *testing.T) {
 
 // A client that disconnects while its request is still being worked on
 // cancels the request's context, which fails the database call in
-// progress; that is not the server's error, and nothing is answered.
+// progress; that is not the server's error, and the request metrics count
+// it as 499, not as a 200 or a 500.
 func TestWrapClientGoneBeforeAnswerIsNotAServerError(t *testing.T) {
 	logs := &syncBuffer{}
 	a := wrapTestAPI(logs)
+	m := NewMetrics(func(context.Context) (int, error) { return 0, nil })
 	arrived := make(chan struct{})
-	h := a.wrap(Route{Public: true, handler: func(w http.ResponseWriter, r *http.Request) error {
+	h := m.Instrument("GET /x", a.wrap(Route{Public: true, handler: func(w http.ResponseWriter, r *http.Request) error {
 		close(arrived)
 		<-r.Context().Done() // a query interrupted by the cancellation
 		return fmt.Errorf("listing users: %w", r.Context().Err())
-	}})
+	}}))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	c, err := net.Dial("tcp", srv.Listener.Addr().String())
@@ -155,4 +158,20 @@ func TestWrapClientGoneBeforeAnswerIsNotAServerError(t *testing.T) {
 	if !strings.Contains(out, `msg="client went away"`) {
 		t.Errorf("no debug line for the client that went away:\n%s", out)
 	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if want := `roster_http_requests_total{route="GET /x",status="499"} 1`; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("metrics lack %s:\n%s", want, grepLines(rec.Body.String(), "roster_http_requests_total"))
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var b strings.Builder
+	for line := range strings.Lines(s) {
+		if strings.Contains(line, sub) {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
