@@ -39,6 +39,18 @@ func wrapTestAPI(logs *syncBuffer) *API {
 	return New(Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 }
 
+// sendRequest opens a connection of its own to srv, one the test can close
+// whenever it likes, and sends a request on it.
+func sendRequest(t *testing.T, srv *httptest.Server) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	return c
+}
+
 // A client that closes its connection while a large answer is being
 // written makes the handler's write fail. That is logged as the client's
 // doing, below Error, and no problem is written over the begun response.
@@ -62,11 +74,7 @@ func TestWrapClientGoneIsNotAServerError(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	c, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	c := sendRequest(t, srv)
 	status, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil || !strings.Contains(status, "200") {
 		t.Fatalf("status line %q, %v", status, err)
@@ -139,11 +147,7 @@ func TestWrapClientGoneBeforeAnswerIsNotAServerError(t *testing.T) {
 	}}))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	c, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	c := sendRequest(t, srv)
 	select {
 	case <-arrived:
 	case <-time.After(10 * time.Second):
