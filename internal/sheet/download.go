@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -32,7 +33,12 @@ func Download(w http.ResponseWriter, format string, date time.Time, log *slog.Lo
 		err = sw.Close()
 	}
 	if err != nil && out.started {
-		log.Error("export failed mid-stream", "err", err)
+		if out.writeErr != nil && errors.Is(err, out.writeErr) {
+			// The client closed the connection: its doing, not the server's.
+			log.Debug("export stopped: the client went away", "err", err)
+		} else {
+			log.Error("export failed mid-stream", "err", err)
+		}
 		panic(http.ErrAbortHandler)
 	}
 	return err
@@ -43,6 +49,8 @@ type lazyResponse struct {
 	w       http.ResponseWriter
 	header  func(http.Header)
 	started bool
+	// writeErr is the first error writing to the client.
+	writeErr error
 }
 
 func (l *lazyResponse) Write(p []byte) (int, error) {
@@ -51,5 +59,9 @@ func (l *lazyResponse) Write(p []byte) (int, error) {
 		l.header(l.w.Header())
 		l.w.WriteHeader(http.StatusOK)
 	}
-	return l.w.Write(p)
+	n, err := l.w.Write(p)
+	if err != nil && l.writeErr == nil {
+		l.writeErr = err
+	}
+	return n, err
 }

@@ -1,7 +1,9 @@
 package sheet
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -55,5 +57,64 @@ func TestDownload(t *testing.T) {
 	}()
 	if rec.Body.Len() == 0 {
 		t.Error("error after the first byte: nothing had been sent")
+	}
+}
+
+// goneWriter is a response whose client closed the connection after some
+// bytes: every write after the first fails as the socket's would.
+type goneWriter struct {
+	*httptest.ResponseRecorder
+	writes int
+}
+
+var errGone = errors.New("write: broken pipe")
+
+func (g *goneWriter) Write(p []byte) (int, error) {
+	if g.writes++; g.writes > 1 {
+		return 0, errGone
+	}
+	return g.ResponseRecorder.Write(p)
+}
+
+// An export whose client goes away half-way is cut like any other, but
+// logged as the client's doing; a failure of the server's own, after the
+// first byte as well, is still logged as an error.
+func TestDownloadClientGone(t *testing.T) {
+	date := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	rows := func(fail error) func(w Writer) error {
+		return func(w Writer) error {
+			for i := range 20000 { // past the writers' buffers, many times
+				if err := w.Write([]string{strings.Repeat("x", 50), string(rune('a' + i%26))}); err != nil {
+					return fmt.Errorf("row %d: %w", i, err)
+				}
+			}
+			return fail
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		fmt   string
+		w     http.ResponseWriter
+		fail  error
+		level string
+	}{
+		{"client gone, csv", "csv", &goneWriter{ResponseRecorder: httptest.NewRecorder()}, nil, "level=DEBUG"},
+		{"client gone, xlsx", "xlsx", &goneWriter{ResponseRecorder: httptest.NewRecorder()}, nil, "level=DEBUG"},
+		{"server failure, csv", "csv", httptest.NewRecorder(), errors.New("database gone"), "level=ERROR"},
+	} {
+		var logs bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		func() {
+			defer func() {
+				if p := recover(); p != http.ErrAbortHandler {
+					t.Errorf("%s: recovered %v, want http.ErrAbortHandler", c.name, p)
+				}
+			}()
+			_ = Download(c.w, c.fmt, date, log, rows(c.fail))
+		}()
+		out := logs.String()
+		if !strings.Contains(out, c.level) || strings.Count(out, "level=") != 1 {
+			t.Errorf("%s: want one line at %s, logged:\n%s", c.name, c.level, out)
+		}
 	}
 }
