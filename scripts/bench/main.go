@@ -282,13 +282,16 @@ func (e *env) importFile(n int) (result, error) {
 func measureDB(o options, bin, tmp, db string) ([]result, []string, error) {
 	e := &env{bin: bin, users: o.users}
 	var dbURL string
+	// admin is the PostgreSQL server's own database, when measuring it.
+	var admin *sql.DB
 	switch db {
 	case "sqlite":
 		dir := filepath.Join(tmp, "sqlite")
 		e.envVars = []string{"ROSTER_DATA_DIR=" + dir}
 		dbURL = "sqlite:" + filepath.Join(dir, "roster.db")
 	case "postgres":
-		admin, err := sql.Open("pgx", o.pgURL)
+		var err error
+		admin, err = sql.Open("pgx", o.pgURL)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -319,12 +322,13 @@ func measureDB(o options, bin, tmp, db string) ([]result, []string, error) {
 	}
 	seedTime := time.Since(start)
 	logf("%s: seeded in %s", db, seedTime.Round(time.Millisecond))
-	if db == "postgres" {
+	if admin != nil {
 		// The seed leaves PostgreSQL's shared buffers full of its dirty
-		// pages; a checkpoint writes them now, so that the cases below do
-		// not pay, as they evict them, for writes that are the seed's.
-		if err := checkpoint(o.pgURL); err != nil {
-			return nil, nil, err
+		// pages; a checkpoint (the benchmark's connection is a superuser's)
+		// writes them now, so that the cases below do not pay, as they
+		// evict them, for writes that are the seed's.
+		if _, err := admin.Exec("CHECKPOINT"); err != nil {
+			return nil, nil, fmt.Errorf("checkpoint after the seed: %w", err)
 		}
 	}
 	token, err := e.cli("token", "create", "--org", "acme", "--email", "admin@acme.example")
@@ -402,20 +406,6 @@ func (e *env) serve() (stop func(), err error) {
 	}
 	stop()
 	return nil, fmt.Errorf("server at %s not ready after 30s", addr)
-}
-
-// checkpoint runs a PostgreSQL checkpoint (which needs a superuser, as the
-// benchmark's default connection is).
-func checkpoint(url string) error {
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := db.Exec("CHECKPOINT"); err != nil {
-		return fmt.Errorf("checkpoint after the seed: %w", err)
-	}
-	return nil
 }
 
 func freeAddr() (string, error) {

@@ -33,12 +33,15 @@ func useWrk(o options, c benchCase) bool {
 	return o.load == "wrk" && c.Custom == nil && cmp.Or(c.Concurrency, o.concurrency) > 1
 }
 
-// measureWrk runs one case with wrk: two threads (the machine's cores),
-// the case's concurrency in connections, every request written to a file
-// first so that building bodies costs the measured run nothing.
+// wrkThreads is wrk's threads: one a core of this machine. Cases under wrk
+// have at least two connections (useWrk), as wrk needs one a thread.
+const wrkThreads = 2
+
+// measureWrk runs one case with wrk: wrkThreads threads, the case's
+// concurrency in connections, every request written to a file first so
+// that building bodies costs the measured run nothing.
 func (e *env) measureWrk(o options, c benchCase) (result, error) {
 	conc := cmp.Or(c.Concurrency, o.concurrency)
-	threads := min(2, conc)
 	lines := wrkRotation
 	if c.Count > 0 {
 		// Each thread stops at its share; the lines past Count feed the
@@ -64,13 +67,13 @@ func (e *env) measureWrk(o options, c benchCase) (result, error) {
 	if c.Count > 0 {
 		duration = time.Hour // the script stops at Count
 	}
-	args := []string{"-t", strconv.Itoa(threads), "-c", strconv.Itoa(conc), "-d", fmt.Sprintf("%ds", int(duration.Seconds())),
+	args := []string{"-t", strconv.Itoa(wrkThreads), "-c", strconv.Itoa(conc), "-d", fmt.Sprintf("%ds", int(duration.Seconds())),
 		"--timeout", "1m", "-s", script}
 	if e.token != "" {
 		args = append(args, "-H", "Authorization: Bearer "+e.token)
 	}
 	cmd := exec.Command("wrk", append(args, e.base)...)
-	cmd.Env = append(os.Environ(), "REQUESTS="+reqs, "THREADS="+strconv.Itoa(threads),
+	cmd.Env = append(os.Environ(), "REQUESTS="+reqs, "THREADS="+strconv.Itoa(wrkThreads),
 		"COUNT="+strconv.Itoa(c.Count), "WANT="+strconv.Itoa(cmp.Or(c.Status, 200)))
 	var out, msgs bytes.Buffer
 	cmd.Stdout = &out
@@ -83,7 +86,7 @@ func (e *env) measureWrk(o options, c benchCase) (result, error) {
 		rss()
 		return result{}, fmt.Errorf("wrk: %v", err)
 	}
-	interruptWhenDone(cmd, stderr, threads, &msgs)
+	interruptWhenDone(cmd, stderr, wrkThreads, &msgs)
 	runErr := cmd.Wait()
 	peak := rss()
 	if runErr != nil {
