@@ -224,12 +224,18 @@ func (tb *tab) download(sel, pattern string) string {
 	}), chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if m, _ := filepath.Glob(filepath.Join(dir, pattern)); len(m) == 1 {
+		// Chromium may create the file's name empty before it writes the
+		// download beside it (.crdownload) and renames that over it: the
+		// file is whole once no partial one is left and it has bytes.
+		partial, _ := filepath.Glob(filepath.Join(dir, "*.crdownload"))
+		if m, _ := filepath.Glob(filepath.Join(dir, pattern)); len(m) == 1 && len(partial) == 0 {
 			b, err := os.ReadFile(m[0])
 			if err != nil {
 				tb.t.Fatal(err)
 			}
-			return string(b)
+			if len(b) > 0 {
+				return string(b)
+			}
 		}
 		if time.Now().After(deadline) {
 			entries, _ := os.ReadDir(dir)
