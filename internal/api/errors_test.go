@@ -50,6 +50,14 @@ func TestInviteValidation(t *testing.T) {
 			{"missing addresses", map[string]any{"role": "agent"}, []string{"emails"}, nil},
 			{"unknown role", map[string]any{"emails": []string{"x@acme.test"}, "role": "superuser"}, []string{"role"}, nil},
 			{"unknown license", map[string]any{"emails": []string{"x@acme.test"}, "license_type": "enterprise"}, []string{"license_type"}, nil},
+			// Prepared users are written without a transaction, the role
+			// looked up by the write itself: refused the same way.
+			{"unknown role, prepared", map[string]any{"emails": []string{"x@acme.test"}, "role": "superuser", "send": false}, []string{"role"}, nil},
+			{"unknown role, prepared, several", map[string]any{"emails": []string{"x@acme.test", "y@acme.test"}, "role": "superuser", "send": false},
+				[]string{"role"}, []string{"emails[0]", "emails[1]"}},
+			{"unknown license, prepared", map[string]any{"emails": []string{"x@acme.test"}, "license_type": "enterprise", "send": false}, []string{"license_type"}, nil},
+			{"unknown role and license, prepared", map[string]any{"emails": []string{"x@acme.test"}, "role": "superuser", "license_type": "enterprise", "send": false},
+				[]string{"role", "license_type"}, nil},
 			{"long integration", map[string]any{"emails": []string{"x@acme.test"}, "integration": strings.Repeat("x", 101)}, []string{"integration"}, nil},
 			{"wrong type", map[string]any{"emails": "x@acme.test"}, []string{"emails"}, nil},
 			{"wrong element type", map[string]any{"emails": []any{1, 2}}, []string{"emails"}, nil},

@@ -183,13 +183,22 @@ func TestTeamLinkedRoles(t *testing.T) {
 		// New holders join: by role change and by invitation.
 		e.Do("PATCH", "/api/v1/users/"+m1, tok, map[string]any{"role": "agent"}).Want(http.StatusOK)
 		e.Do("POST", "/api/v1/invitations", tok, map[string]any{"emails": []string{"new@acme.test"}, "role": "agent", "send": true}).Want(http.StatusCreated)
-		if n := dbInt(t, e, `SELECT COUNT(*) FROM team_members WHERE team_id = ?`, id); n != 4 {
-			t.Fatalf("%d members, want 4", n)
+		// Prepared users too, one (written without a transaction when the
+		// role joins no team) or several.
+		e.Do("POST", "/api/v1/invitations", tok, map[string]any{"emails": []string{"prep@acme.test"}, "send": false}).Want(http.StatusCreated)
+		e.Do("POST", "/api/v1/invitations", tok, map[string]any{"emails": []string{"p2@acme.test", "p3@acme.test"}, "send": false}).Want(http.StatusCreated)
+		if n := dbInt(t, e, `SELECT COUNT(*) FROM team_members WHERE team_id = ?`, id); n != 7 {
+			t.Fatalf("%d members, want 7", n)
 		}
 		// Unlinking keeps the members; the link is gone.
 		e.Do("PATCH", "/api/v1/teams/"+id, tok, map[string]any{"role_ids": []string{}}).Want(http.StatusOK)
-		if got := e.Do("GET", "/api/v1/teams/"+id, tok, nil).Want(http.StatusOK).JSON(); len(got["role_ids"].([]any)) != 0 || got["member_count"] != float64(4) {
+		if got := e.Do("GET", "/api/v1/teams/"+id, tok, nil).Want(http.StatusOK).JSON(); len(got["role_ids"].([]any)) != 0 || got["member_count"] != float64(7) {
 			t.Fatalf("after unlinking: %v", got)
+		}
+		// Agents prepared now join no team.
+		e.Do("POST", "/api/v1/invitations", tok, map[string]any{"emails": []string{"p4@acme.test"}, "send": false}).Want(http.StatusCreated)
+		if n := dbInt(t, e, `SELECT COUNT(*) FROM team_members WHERE team_id = ?`, id); n != 7 {
+			t.Fatalf("%d members after unlinking and preparing another agent, want 7", n)
 		}
 	})
 }

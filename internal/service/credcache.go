@@ -106,9 +106,9 @@ func (s invalidatingStore) Tx(ctx context.Context, fn func(Tx) error) error {
 	return s.Store.Tx(ctx, fn)
 }
 
-func (s invalidatingStore) CreateUsers(ctx context.Context, orgID string, users []roster.User, events []roster.AuditEvent) error {
+func (s invalidatingStore) CreateUsers(ctx context.Context, orgID, roleKey string, users []roster.User, events []roster.AuditEvent) error {
 	defer s.creds.invalidate()
-	return s.Store.CreateUsers(ctx, orgID, users, events)
+	return s.Store.CreateUsers(ctx, orgID, roleKey, users, events)
 }
 
 func (s invalidatingStore) BulkTx(ctx context.Context, fn func(Tx) error) error {

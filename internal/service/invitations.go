@@ -191,37 +191,47 @@ func (s *Service) inviteRefs(ctx context.Context, tx Tx, orgID string, in *Invit
 var errNeedsTx = errors.New("service: the invitees join teams")
 
 // prepareUsers creates prepared users whose role joins them to no team,
-// the common case, without a transaction: what they refer to is read
-// first, then the users and their audit events are one atomic write
-// (Store.CreateUsers). On PostgreSQL that is two round trips for a user
-// where a transaction took five. Nothing read needs holding until the
-// write: prepared users take no seat and count against no allowance, and a
-// role deleted meanwhile fails the write on its foreign key, a Conflict.
-// Invitees who join teams are errNeedsTx: their memberships, audited per
-// team, are written with them in Invite's transaction.
+// the common case, without a transaction: the users and their audit
+// events are one atomic write (Store.CreateUsers), which looks the role
+// up itself. On PostgreSQL a user is one round trip where a transaction
+// took five. Nothing needs holding until the write: prepared users take
+// no seat and count against no allowance. A license type or integration
+// the request names, and a request already refused for other faults, are
+// read and checked first (inviteRefs), so that every fault is reported
+// at once. A role that is missing or joins teams is errNeedsTx: Invite's
+// transaction then says which the role lacks, or writes the invitees'
+// memberships, audited per team, with them.
 func (s *Service) prepareUsers(ctx context.Context, p *Principal, in InviteInput, emails []string, seen map[string]int, v *roster.Validation) ([]roster.User, error) {
-	refs, err := s.inviteRefs(ctx, s.store.Read(), p.OrgID, &in, emails, seen, v)
-	if err != nil {
-		return nil, err
+	if in.LicenseType != "" || in.Integration != "" || v.Err() != nil {
+		refs, err := s.inviteRefs(ctx, s.store.Read(), p.OrgID, &in, emails, seen, v)
+		if err != nil {
+			return nil, err
+		}
+		if len(refs.teamIDs) > 0 {
+			return nil, errNeedsTx
+		}
 	}
-	if len(refs.teamIDs) > 0 {
-		return nil, errNeedsTx
-	}
-	created := s.newInvitees(p, refs.role, in, emails)
+	created := s.newInvitees(p, &roster.Role{Key: in.Role}, in, emails)
 	events := make([]roster.AuditEvent, len(created))
 	for i := range created {
 		events[i] = s.preparedEvent(p, &created[i])
 	}
-	if err := s.keepCreds.CreateUsers(ctx, p.OrgID, created, events); roster.ErrorKind(err) == roster.KindConflict {
+	err := s.keepCreds.CreateUsers(ctx, p.OrgID, in.Role, created, events)
+	switch roster.ErrorKind(err) {
+	case roster.KindNotFound:
+		return nil, errNeedsTx
+	case roster.KindConflict:
 		return nil, errEmailTaken
-	} else if err != nil {
+	}
+	if err != nil {
 		return nil, err
 	}
 	return created, nil
 }
 
 // newInvitees returns a new user of role for each of emails: invited when
-// in.Send, else prepared.
+// in.Send, else prepared. role's ID may be empty, for the write to fill in
+// (prepareUsers).
 func (s *Service) newInvitees(p *Principal, role *roster.Role, in InviteInput, emails []string) []roster.User {
 	now := s.clock()
 	status := roster.StatusPrepared

@@ -99,11 +99,13 @@ type Store interface {
 	// commits), whose rollback points would have to keep a copy of every
 	// page it changes.
 	BulkTx(ctx context.Context, fn func(Tx) error) error
-	// CreateUsers writes new users of the org and their audit events as
-	// one atomic write of its own, not part of a caller's transaction
-	// (PostgreSQL runs it as one statement where it can): an email
-	// already in the org is a Conflict, and then none is written.
-	CreateUsers(ctx context.Context, orgID string, users []roster.User, events []roster.AuditEvent) error
+	// CreateUsers writes new users of the org, holders of the role with
+	// key roleKey, and their audit events as one atomic write of its own,
+	// not part of a caller's transaction (PostgreSQL runs it as one
+	// statement where it can), and sets each user's RoleID. A role that is
+	// missing or joins its holders to teams is NotFound, an email already
+	// in the org a Conflict, and then none is written.
+	CreateUsers(ctx context.Context, orgID, roleKey string, users []roster.User, events []roster.AuditEvent) error
 	// RefreshStatistics brings the planner's statistics and indexes up to
 	// date after bulk work, as the database needs: failing costs speed,
 	// never data.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"roster/internal/roster"
@@ -59,6 +60,7 @@ func (c *Conn) InsertUsers(ctx context.Context, orgID string, users []roster.Use
 }
 
 // userRows are the rows of users, of the org, in the users table.
+// role_id is column userRoleCol (createUserOfRole writes it another way).
 func userRows(orgID string, users []roster.User) rowSet {
 	return rowSet{head: `INSERT INTO users (id, org_id, email, first_name, last_name, status, role_id, license_type,
 			extension, password_hash, last_login_at, created_at, updated_at, sort_name, search)`, width: 15, n: len(users),
@@ -68,6 +70,9 @@ func userRows(orgID string, users []roster.User) rowSet {
 				u.Extension, u.PasswordHash, usPtr(u.LastLoginAt), us(u.CreatedAt), us(u.UpdatedAt), sortName(u), searchText(u)}
 		}}
 }
+
+// userRoleCol is the index of role_id among userRows' columns.
+const userRoleCol = 6
 
 // InsertAuditEvents appends many audit events of the org.
 func (c *Conn) InsertAuditEvents(ctx context.Context, orgID string, events []roster.AuditEvent) error {
@@ -103,37 +108,83 @@ func auditRows(orgID string, events []roster.AuditEvent) (rowSet, error) {
 		}}, nil
 }
 
-// CreateUsers writes new users of the org and their audit events as one
-// atomic write: an email already in the org is a Conflict, and then none
-// of them is written. On PostgreSQL, when both fit in one statement each,
-// the two inserts are one statement (the users' in a WITH clause), which
-// is atomic by itself and needs no transaction: one round trip where
-// BEGIN, the two inserts and COMMIT took four. Larger batches, and SQLite,
-// whose round trips cost nothing and whose writes take their turn in
-// groupCommit, run in a transaction.
-func (d *DB) CreateUsers(ctx context.Context, orgID string, users []roster.User, events []roster.AuditEvent) error {
-	ur := userRows(orgID, users)
+// CreateUsers writes new users of the org, holders of the role with key
+// roleKey, and their audit events as one atomic write, and sets each
+// user's RoleID. The role must exist and join its holders to no team:
+// otherwise it is NotFound (errRoleUnusable), and nothing is written (a
+// role that joins teams needs its memberships written and audited with
+// the users). An email already in the org is a Conflict, and then none of
+// them is written.
+//
+// On PostgreSQL one user and its event are one statement that looks the
+// role up too (createUserOfRole): atomic by itself, and one round trip
+// where reading the role and then writing took two. A role deleted
+// between the look-up and the insert fails the insert on its foreign key,
+// a Conflict. More users, and SQLite, whose round trips cost nothing and
+// whose writes take their turn in groupCommit, run in a transaction.
+func (d *DB) CreateUsers(ctx context.Context, orgID, roleKey string, users []roster.User, events []roster.AuditEvent) error {
 	ar, err := auditRows(orgID, events)
 	if err != nil {
 		return err
 	}
-	if d.dialect.name() == "postgres" && ur.n > 0 && ur.n <= bulkRows && ar.n <= bulkRows {
-		q, args := ur.values(0, ur.n)
-		if ar.n > 0 {
-			// A data-modifying WITH runs to completion whether or not
-			// the statement reads it.
-			aq, aargs := ar.values(0, ar.n)
-			q, args = `WITH new_users AS (`+q+`) `+aq, append(args, aargs...)
-		}
-		_, err := d.Reader().exec(ctx, q, args...)
-		return err
+	if d.dialect.name() == "postgres" && len(users) == 1 && len(events) == 1 {
+		return d.createUserOfRole(ctx, orgID, roleKey, &users[0], ar)
 	}
 	return d.Tx(ctx, func(c *Conn) error {
-		if err := c.insert(ctx, ur); err != nil {
+		var roleID string
+		if err := c.row(ctx, `SELECT id FROM roles r WHERE `+soleRoleCond, orgID, roleKey).Scan(&roleID); err != nil {
+			return roleUnusable(c.dialect.mapError(err))
+		}
+		for i := range users {
+			users[i].RoleID = roleID
+		}
+		if err := c.insert(ctx, userRows(orgID, users)); err != nil {
 			return err
 		}
 		return c.insert(ctx, ar)
 	})
+}
+
+// soleRoleCond keeps the role r of the org (the first argument) with the
+// key of the second, if it joins its holders to no team.
+const soleRoleCond = `r.org_id = ? AND r.key = ? AND NOT EXISTS (SELECT 1 FROM role_teams t WHERE t.org_id = r.org_id AND t.role_id = r.id)`
+
+// errRoleUnusable is CreateUsers' answer for a role that is missing or
+// joins teams.
+var errRoleUnusable = &roster.Error{Kind: roster.KindNotFound, Message: "no role of this key that joins no team"}
+
+// roleUnusable turns NotFound, the role's look-up finding none, into
+// errRoleUnusable; other errors pass unchanged.
+func roleUnusable(err error) error {
+	if roster.ErrorKind(err) == roster.KindNotFound {
+		return errRoleUnusable
+	}
+	return err
+}
+
+// createUserOfRole is CreateUsers of one user and its one event on
+// PostgreSQL, in one statement. The user's row is an INSERT ... SELECT
+// from the role's look-up, so no role inserts no user; the event's is one
+// from the inserted user, so no user inserts no event; and the statement
+// returns the role's ID, or no row. Its values are parameters of a SELECT
+// rather than of VALUES, which PostgreSQL types from the columns they go
+// to only when the SELECT gives one row.
+func (d *DB) createUserOfRole(ctx context.Context, orgID, roleKey string, u *roster.User, ar rowSet) error {
+	ur := userRows(orgID, []roster.User{*u})
+	args := append([]any{orgID, roleKey}, ur.row(0)...)
+	args = append(args, ar.row(0)...)
+	cols := func(n int) string { return "?" + strings.Repeat(", ?", n-1) }
+	// The role's column is the role found, not the user's (empty) RoleID.
+	args = slices.Delete(args, 2+userRoleCol, 2+userRoleCol+1)
+	q := `WITH r AS (SELECT r.id FROM roles r WHERE ` + soleRoleCond + `),
+		new_users AS (` + ur.head + ` SELECT ` + cols(userRoleCol) + `, r.id, ` + cols(ur.width-userRoleCol-1) + ` FROM r RETURNING role_id)
+		` + ar.head + ` SELECT ` + cols(ar.width) + ` FROM new_users RETURNING (SELECT role_id FROM new_users)`
+	var roleID string
+	if err := d.Reader().row(ctx, q, args...).Scan(&roleID); err != nil {
+		return roleUnusable(d.dialect.mapError(err))
+	}
+	u.RoleID = roleID
+	return nil
 }
 
 // InsertInvitations creates many invitations of the org in as few

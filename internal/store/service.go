@@ -19,8 +19,8 @@ func (s ServiceStore) Tx(ctx context.Context, fn func(service.Tx) error) error {
 }
 
 // CreateUsers implements service.Store.
-func (s ServiceStore) CreateUsers(ctx context.Context, orgID string, users []roster.User, events []roster.AuditEvent) error {
-	return s.DB.CreateUsers(ctx, orgID, users, events)
+func (s ServiceStore) CreateUsers(ctx context.Context, orgID, roleKey string, users []roster.User, events []roster.AuditEvent) error {
+	return s.DB.CreateUsers(ctx, orgID, roleKey, users, events)
 }
 
 // RefreshStatistics implements service.Store.

@@ -45,28 +45,44 @@ func written(t *testing.T, db *store.DB, orgID string, users []roster.User) (nUs
 }
 
 // TestCreateUsers: users and their audit events are written together,
-// in one statement or in a transaction (past one statement's rows), and an
-// email already in the org, or a role not of the org, writes none of them.
+// in one statement or in a transaction (past one user, and past one
+// statement's rows), holding the role of the key given; an email already
+// in the org, or a role that is missing, of another org or joins teams,
+// writes none of them.
 func TestCreateUsers(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		o, other := mkOrg(t, db), mkOrg(t, db)
 		role := mkRole(t, db, o.ID, "agent")
-		otherRole := mkRole(t, db, other.ID, "agent")
+		mkRole(t, db, other.ID, "elsewhere")
+		withTeams := mkRole(t, db, o.ID, "closer")
+		inTx(t, db, func(c *store.Conn) error {
+			ts := now()
+			team := &roster.Team{ID: newID(), Name: "West", CreatedAt: ts, UpdatedAt: ts}
+			if err := c.CreateTeam(ctx, o.ID, team); err != nil {
+				return err
+			}
+			return c.SetRoleTeams(ctx, o.ID, withTeams.ID, []string{team.ID})
+		})
 		taken := mkUser(t, db, o.ID, role, uniq("taken")+"@create.test")
 
 		// 401 rows are more than one statement carries (bulkRows).
 		for _, n := range []int{1, 3, 401} {
 			t.Run(fmt.Sprintf("%d users", n), func(t *testing.T) {
-				users, events := preparedBatch(o.ID, role, n)
-				must(t, db.CreateUsers(ctx, o.ID, users, events))
+				users, events := preparedBatch(o.ID, &roster.Role{Key: role.Key}, n)
+				must(t, db.CreateUsers(ctx, o.ID, role.Key, users, events))
+				for i := range users {
+					if users[i].RoleID != role.ID {
+						t.Fatalf("user %d was given role ID %q, want %q", i, users[i].RoleID, role.ID)
+					}
+				}
 				if u, e := written(t, db, o.ID, users); u != n || e != n {
 					t.Fatalf("%d users and %d audit events written, want %d of each", u, e, n)
 				}
 				got, err := db.Reader().User(ctx, o.ID, users[n-1].ID)
 				must(t, err)
-				if got.Email != users[n-1].Email || got.Status != roster.StatusPrepared || got.Role != "agent" {
+				if got.Email != users[n-1].Email || got.Status != roster.StatusPrepared || got.Role != "agent" || got.RoleID != role.ID {
 					t.Fatalf("read back %+v", got)
 				}
 				if u, e := written(t, db, other.ID, users); u != 0 || e != 0 {
@@ -79,10 +95,10 @@ func TestCreateUsers(t *testing.T) {
 				for i := range again {
 					again[i].Email = users[i].Email
 				}
-				wantKind(t, db.CreateUsers(ctx, o.ID, again, againEvents), roster.KindConflict)
+				wantKind(t, db.CreateUsers(ctx, o.ID, role.Key, again, againEvents), roster.KindConflict)
 				fresh, freshEvents := preparedBatch(o.ID, role, n)
 				fresh[n-1].Email = taken.Email
-				wantKind(t, db.CreateUsers(ctx, o.ID, fresh, freshEvents), roster.KindConflict)
+				wantKind(t, db.CreateUsers(ctx, o.ID, role.Key, fresh, freshEvents), roster.KindConflict)
 				if u, e := written(t, db, o.ID, fresh[:n-1]); u != 0 || e != 0 {
 					t.Fatalf("a refused batch wrote %d users and %d audit events", u, e)
 				}
@@ -90,13 +106,12 @@ func TestCreateUsers(t *testing.T) {
 					t.Fatalf("a refused batch wrote %d audit events", e)
 				}
 
-				// Another org's role, or a role that no longer exists (as
-				// one deleted after the caller read it): a Conflict, not a
-				// crash, and nothing written.
-				for name, roleID := range map[string]string{"other org's role": otherRole.ID, "deleted role": newID()} {
+				// A key no role of the org has (one only another org's role
+				// has, or none at all), and a role that joins teams:
+				// NotFound, and nothing written.
+				for name, key := range map[string]string{"other org's role": "elsewhere", "no such role": "nobody", "role with teams": withTeams.Key} {
 					bad, badEvents := preparedBatch(o.ID, role, n)
-					bad[n-1].RoleID = roleID
-					wantKind(t, db.CreateUsers(ctx, o.ID, bad, badEvents), roster.KindConflict)
+					wantKind(t, db.CreateUsers(ctx, o.ID, key, bad, badEvents), roster.KindNotFound)
 					if u, e := written(t, db, o.ID, bad); u != 0 || e != 0 {
 						t.Fatalf("%s: %d users and %d audit events written", name, u, e)
 					}
@@ -125,7 +140,7 @@ func TestCreateUsersRace(t *testing.T) {
 		errs := make([]error, racers)
 		var wg sync.WaitGroup
 		for i := range racers {
-			wg.Go(func() { errs[i] = db.CreateUsers(ctx, o.ID, batches[i], events[i]) })
+			wg.Go(func() { errs[i] = db.CreateUsers(ctx, o.ID, role.Key, batches[i], events[i]) })
 		}
 		wg.Wait()
 		won := 0
