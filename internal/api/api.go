@@ -168,8 +168,12 @@ func (a *API) wrap(rt Route) http.Handler {
 					// No one reads it; the request metrics count it as what
 					// it was rather than as a 200.
 					rs.WriteHeader(statusClientClosed)
+					return
 				}
-				return
+				// Cut the connection rather than end the body as if it
+				// were whole: a client would take a list cut short for
+				// the whole of it. net/http logs nothing for this panic.
+				panic(http.ErrAbortHandler)
 			}
 			writeProblem(w, r, a.log, err)
 		}

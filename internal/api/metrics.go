@@ -62,9 +62,14 @@ func (m *Metrics) Instrument(route string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		// Deferred, so that a response cut off half-way (a handler
+		// panicking with http.ErrAbortHandler) is counted too, under the
+		// status it began with.
+		defer func() {
+			lat.Observe(time.Since(start).Seconds())
+			m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+		}()
 		next.ServeHTTP(sw, r)
-		lat.Observe(time.Since(start).Seconds())
-		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net"
@@ -105,24 +106,52 @@ func TestWrapClientGoneIsNotAServerError(t *testing.T) {
 }
 
 // An error after the status went out that is not the client's (a database
-// failing half-way, say) is still logged as an error, and the response
-// keeps the status it began with rather than gaining a problem document.
+// failing half-way, say) is still logged as an error, no problem document
+// is written into the begun response, and the connection is cut, so that
+// the client sees the body end early rather than take it for whole. The
+// request metrics count it under the status it began with.
 func TestWrapErrorAfterResponseBeganIsLogged(t *testing.T) {
 	logs := &syncBuffer{}
 	a := wrapTestAPI(logs)
-	h := a.wrap(Route{Public: true, handler: func(w http.ResponseWriter, r *http.Request) error {
+	m := NewMetrics(func(context.Context) (int, error) { return 0, nil })
+	h := m.Instrument("GET /x", a.wrap(Route{Public: true, handler: func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(`{"users":[`))
+		// On its way, as a long answer's first part would be.
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			return err
+		}
 		return errors.New("database gone")
-	}})
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/users", nil))
-	if rec.Code != http.StatusOK || rec.Body.String() != `{"users":[` {
-		t.Errorf("response %d %q: something was written after the error", rec.Code, rec.Body.String())
+	}}))
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(logs, "", 0)
+	srv.Start()
+	defer srv.Close()
+	res, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
 	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || string(body) != `{"users":[` {
+		t.Errorf("response %d %q: something was written after the error", res.StatusCode, body)
+	}
+	if err == nil {
+		t.Errorf("the body %q ended as if whole; want the connection cut", body)
+	}
+	srv.Close() // waits for the handler and wrap to return
 	out := logs.String()
 	if !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "database gone") {
 		t.Errorf("the server's failure was not logged as an error:\n%s", out)
+	}
+	if strings.Contains(out, "panic") {
+		t.Errorf("the cut was logged as a panic:\n%s", out)
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if want := `roster_http_requests_total{route="GET /x",status="200"} 1`; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("metrics lack %s:\n%s", want, grepLines(rec.Body.String(), "roster_http_requests_total"))
 	}
 
 	// Before anything is written, an error is still answered as a problem.
