@@ -29,13 +29,30 @@ type bulkStore interface {
 }
 
 // analyzeAfter is the number of new users after which a bulk change
-// refreshes the planner's statistics: below it they barely move.
+// refreshes the planner's statistics whatever they last counted.
 const analyzeAfter = 5000
 
 // refreshStats asks the database to re-plan for the users table's new
-// size (and to tidy its indexes). Failing only costs speed, so it is
-// logged, not returned.
-func (s *Service) refreshStats(ctx context.Context) {
+// size (and to tidy its indexes) after bulk work that added added users,
+// when they moved the table enough to matter: analyzeAfter or more, or
+// more than a tenth of the users the statistics last counted (the share
+// at which PostgreSQL's autovacuum analyzes a table again), which the
+// first bulk work on a new database always is. Without statistics
+// PostgreSQL planned a 500-user org's first page to join every user
+// before sorting, at a third of the speed (docs/benchmarks.md), and
+// autovacuum, which would analyze in time, may be off. Failing only costs
+// speed, so it is logged, not returned.
+func (s *Service) refreshStats(ctx context.Context, added int) {
+	if added < analyzeAfter {
+		known, err := s.store.StatisticsRows(ctx)
+		if err != nil {
+			s.log.Warn("could not read the users table's statistics", "err", err)
+			return
+		}
+		if int64(added) <= known/10 {
+			return
+		}
+	}
 	if err := s.store.RefreshStatistics(ctx); err != nil {
 		s.log.Warn("could not refresh the users table's statistics", "err", err)
 	}

@@ -129,8 +129,8 @@ func (s *Service) ImportUsers(ctx context.Context, p *Principal, in ImportInput)
 		return nil, unreadable.err
 	}
 	rep.Valid = rep.ErrorCount == 0
-	if err == nil && rep.Rows >= analyzeAfter {
-		s.refreshStats(ctx)
+	if err == nil {
+		s.refreshStats(ctx, rep.Rows)
 	}
 	slices.SortStableFunc(rep.Errors, func(a, b ImportError) int { return cmp.Compare(a.Row, b.Row) })
 	switch {

@@ -117,9 +117,7 @@ func (s *Service) SeedUsers(ctx context.Context, p *Principal, in SeedInput) (in
 			in.Progress(done, in.Users)
 		}
 	}
-	if done >= analyzeAfter {
-		s.refreshStats(ctx)
-	}
+	s.refreshStats(ctx, done)
 	return done, nil
 }
 

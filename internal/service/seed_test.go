@@ -117,24 +117,67 @@ func acmeOrg(t *testing.T, db *store.DB) (*service.Service, *roster.Org, *servic
 	return svc, org, service.Operator(org.ID)
 }
 
-// TestBulkWorkRefreshesStatistics: a seed (as an import) of analyzeAfter
-// users or more leaves the planner's statistics fresh on SQLite and the
-// tables vacuumed on PostgreSQL, rather than waiting for autovacuum, which
-// may be off.
+// TestBulkWorkRefreshesStatistics: bulk work (a seed, as an import) of
+// analyzeAfter users or more, or of more than a tenth of the users the
+// statistics last counted, leaves them fresh, rather than waiting for
+// autovacuum, which may be off; smaller work leaves them be. The first
+// seed of a new database always refreshes them: there were none.
 func TestBulkWorkRefreshesStatistics(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		svc, org, op := acmeOrg(t, db)
-		if _, err := svc.SeedUsers(ctx, op, service.SeedInput{OrgID: org.ID, Users: 5000, Seed: 1}); err != nil {
-			t.Fatal(err)
+		// counted is how many users the statistics count, read as the
+		// planner reads them; -1 for none.
+		counted := func() int64 {
+			t.Helper()
+			q := `SELECT COALESCE((SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass('users')), -1)`
+			if db.Dialect() == "sqlite" {
+				var tables int
+				if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'`).Scan(&tables); err != nil {
+					t.Fatal(err)
+				}
+				if tables == 0 {
+					return -1
+				}
+				q = `SELECT COALESCE((SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = 'users' LIMIT 1), -1)`
+			}
+			var n int64
+			if err := db.SQL().QueryRowContext(ctx, q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
 		}
-		q := `SELECT COUNT(*) > 0 FROM sqlite_stat1 WHERE tbl = 'users'`
+		if n := counted(); n > 0 {
+			t.Fatalf("a new database's statistics count %d users", n)
+		}
+		seed := func(n int) {
+			t.Helper()
+			if _, err := svc.SeedUsers(ctx, op, service.SeedInput{OrgID: org.ID, Users: n, Seed: uint64(n)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		seed(500) // the first bulk work: 501 users with the admin
+		if n := counted(); n != 501 {
+			t.Fatalf("after seeding 500 users the statistics count %d, want 501", n)
+		}
+		seed(50) // a tenth of 501 or less: left be
+		if n := counted(); n != 501 {
+			t.Fatalf("after seeding 50 more the statistics count %d, want still 501", n)
+		}
+		seed(60) // more than a tenth of 501
+		if n := counted(); n != 611 {
+			t.Fatalf("after seeding 60 more the statistics count %d, want 611", n)
+		}
+		seed(5000) // analyzeAfter: always, whatever the share
+		if n := counted(); n != 5611 {
+			t.Fatalf("after seeding 5,000 more the statistics count %d, want 5,611", n)
+		}
 		if db.Dialect() == "postgres" {
-			q = `SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = 'users'`
-		}
-		var fresh bool
-		if err := db.SQL().QueryRowContext(ctx, q).Scan(&fresh); err != nil || !fresh {
-			t.Fatalf("after seeding 5,000 users: statistics fresh %v, %v", fresh, err)
+			var vacuumed bool
+			if err := db.SQL().QueryRowContext(ctx, `SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables
+				WHERE schemaname = current_schema() AND relname = 'users'`).Scan(&vacuumed); err != nil || !vacuumed {
+				t.Fatalf("users vacuumed %v, %v", vacuumed, err)
+			}
 		}
 	})
 }

@@ -110,6 +110,9 @@ type Store interface {
 	// date after bulk work, as the database needs: failing costs speed,
 	// never data.
 	RefreshStatistics(ctx context.Context) error
+	// StatisticsRows is how many users the planner's statistics last
+	// counted: 0 when they never have.
+	StatisticsRows(ctx context.Context) (int64, error)
 }
 
 // Config is what the service needs to know of the deployment.

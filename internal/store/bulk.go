@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -346,6 +347,29 @@ func (d *DB) RefreshStatistics(ctx context.Context) error {
 		return d.Reader().VacuumUsers(ctx)
 	}
 	return d.TxAlone(ctx, func(c *Conn) error { return c.AnalyzeUsers(ctx) })
+}
+
+// StatisticsRows returns how many users the planner's statistics last
+// counted, 0 when they never have: PostgreSQL's estimate of the table's
+// rows, which VACUUM and ANALYZE set (-1 until then, made 0 here), or the
+// row count at the head of each of SQLite's per-index statistics, which
+// exist only once ANALYZE has run.
+func (d *DB) StatisticsRows(ctx context.Context) (int64, error) {
+	c := d.Reader()
+	q := `SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass('users')`
+	if d.dialect.name() == "sqlite" {
+		var tables int
+		if err := c.row(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'`).Scan(&tables); err != nil || tables == 0 {
+			return 0, c.dialect.mapError(err)
+		}
+		q = `SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = 'users' LIMIT 1`
+	}
+	var n int64
+	err := c.row(ctx, q).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, c.dialect.mapError(err)
 }
 
 // AnalyzeUsers refreshes SQLite's statistics of statsTables after a bulk

@@ -28,6 +28,11 @@ func (s ServiceStore) RefreshStatistics(ctx context.Context) error {
 	return s.DB.RefreshStatistics(ctx)
 }
 
+// StatisticsRows implements service.Store.
+func (s ServiceStore) StatisticsRows(ctx context.Context) (int64, error) {
+	return s.DB.StatisticsRows(ctx)
+}
+
 // BulkTx implements service.Store.
 func (s ServiceStore) BulkTx(ctx context.Context, fn func(service.Tx) error) error {
 	return s.DB.TxAlone(ctx, func(c *Conn) error { return fn(c) })
