@@ -210,7 +210,8 @@ func (s *responseState) Write(b []byte) (int, error) {
 func (s *responseState) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // logUnanswerable logs a handler's error that no problem can answer: one
-// that came after the status went out (a long export, say), or one of a
+// that came after the status went out (a list failing half-way, say;
+// exports log and cut their own, sheet.Download), or one of a
 // request whose client has gone (its context is cancelled when the
 // connection closes, which fails the database call in progress). A client
 // that closed its connection or gave up is no fault of the server's.

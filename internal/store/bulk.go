@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 
 	"roster/internal/roster"
@@ -26,7 +25,7 @@ type rowSet struct {
 
 // values returns the INSERT of rows [start, end) and its arguments.
 func (rs rowSet) values(start, end int) (string, []any) {
-	one := "(?" + strings.Repeat(", ?", rs.width-1) + ")"
+	one := "(" + placeholders(rs.width) + ")"
 	var b strings.Builder
 	b.WriteString(rs.head)
 	b.WriteString(" VALUES ")
@@ -133,7 +132,7 @@ func (d *DB) CreateUsers(ctx context.Context, orgID, roleKey string, users []ros
 	}
 	return d.Tx(ctx, func(c *Conn) error {
 		var roleID string
-		if err := c.row(ctx, `SELECT id FROM roles r WHERE `+soleRoleCond, orgID, roleKey).Scan(&roleID); err != nil {
+		if err := c.row(ctx, soleRoleQuery, orgID, roleKey).Scan(&roleID); err != nil {
 			return roleUnusable(c.dialect.mapError(err))
 		}
 		for i := range users {
@@ -146,9 +145,10 @@ func (d *DB) CreateUsers(ctx context.Context, orgID, roleKey string, users []ros
 	})
 }
 
-// soleRoleCond keeps the role r of the org (the first argument) with the
-// key of the second, if it joins its holders to no team.
-const soleRoleCond = `r.org_id = ? AND r.key = ? AND NOT EXISTS (SELECT 1 FROM role_teams t WHERE t.org_id = r.org_id AND t.role_id = r.id)`
+// soleRoleQuery reads the ID of the org's role (the first argument) with
+// the key of the second, if it joins its holders to no team.
+const soleRoleQuery = `SELECT r.id FROM roles r WHERE r.org_id = ? AND r.key = ?
+	AND NOT EXISTS (SELECT 1 FROM role_teams t WHERE t.org_id = r.org_id AND t.role_id = r.id)`
 
 // errRoleUnusable is CreateUsers' answer for a role that is missing or
 // joins teams.
@@ -172,14 +172,13 @@ func roleUnusable(err error) error {
 // to only when the SELECT gives one row.
 func (d *DB) createUserOfRole(ctx context.Context, orgID, roleKey string, u *roster.User, ar rowSet) error {
 	ur := userRows(orgID, []roster.User{*u})
-	args := append([]any{orgID, roleKey}, ur.row(0)...)
-	args = append(args, ar.row(0)...)
-	cols := func(n int) string { return "?" + strings.Repeat(", ?", n-1) }
 	// The role's column is the role found, not the user's (empty) RoleID.
-	args = slices.Delete(args, 2+userRoleCol, 2+userRoleCol+1)
-	q := `WITH r AS (SELECT r.id FROM roles r WHERE ` + soleRoleCond + `),
-		new_users AS (` + ur.head + ` SELECT ` + cols(userRoleCol) + `, r.id, ` + cols(ur.width-userRoleCol-1) + ` FROM r RETURNING role_id)
-		` + ar.head + ` SELECT ` + cols(ar.width) + ` FROM new_users RETURNING (SELECT role_id FROM new_users)`
+	row := ur.row(0)
+	args := append([]any{orgID, roleKey}, row[:userRoleCol]...)
+	args = append(append(args, row[userRoleCol+1:]...), ar.row(0)...)
+	q := `WITH r AS (` + soleRoleQuery + `),
+		new_users AS (` + ur.head + ` SELECT ` + placeholders(userRoleCol) + `, r.id, ` + placeholders(ur.width-userRoleCol-1) + ` FROM r RETURNING role_id)
+		` + ar.head + ` SELECT ` + placeholders(ar.width) + ` FROM new_users RETURNING (SELECT role_id FROM new_users)`
 	var roleID string
 	if err := d.Reader().row(ctx, q, args...).Scan(&roleID); err != nil {
 		return roleUnusable(d.dialect.mapError(err))
